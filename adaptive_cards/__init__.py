@@ -1,0 +1,1 @@
+"""Adaptive Card 1.5 templates and their rendering into plain dicts."""

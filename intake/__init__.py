@@ -1,0 +1,1 @@
+"""Email intake: mailbox clients, MIME decoding, quote stripping, answer parsing and mail sending."""

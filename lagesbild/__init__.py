@@ -1,0 +1,1 @@
+"""Wiring: settings, scheduler jobs, the outbox dispatcher and the command line."""
