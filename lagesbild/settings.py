@@ -1,0 +1,119 @@
+"""The one settings object, read once: environment first, then `.env`, then defaults.
+
+Bot Framework's own names are kept (`MicrosoftAppId`, …). A missing or malformed value
+fails at start with a `SettingsError` that names the key; secrets are `SecretStr`, so
+they never appear in logs or reprs.
+"""
+
+from __future__ import annotations
+
+import os
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(RuntimeError):
+    """A configuration value is missing or malformed; the message names the key."""
+
+
+def _default_data_dir() -> Path:
+    return Path(os.environ.get("LAGESBILD_DATA_DIR", "data")).resolve()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        case_sensitive=True,
+        hide_input_in_errors=True,
+    )
+
+    microsoft_app_id: str = Field("", alias="MicrosoftAppId")
+    microsoft_app_password: SecretStr = Field(SecretStr(""), alias="MicrosoftAppPassword")
+    microsoft_app_type: str = Field("MultiTenant", alias="MicrosoftAppType")
+    microsoft_app_tenant_id: str = Field("", alias="MicrosoftAppTenantId")
+    allowed_tenants: str = Field("", alias="LAGESBILD_ALLOWED_TENANTS")
+
+    data_dir: Path = Field(default_factory=_default_data_dir, alias="LAGESBILD_DATA_DIR")
+    database_url: SecretStr | None = Field(None, alias="DATABASE_URL")
+    timezone: str = Field("Europe/Stockholm", validation_alias=AliasChoices("LAGESBILD_TIMEZONE", "TZ_NAME"))
+    organisation: str = Field("Kommunen", alias="LAGESBILD_ORGANISATION")
+    locale: str = Field("sv", alias="LAGESBILD_LOCALE")
+    log_level: str = Field("INFO", alias="LAGESBILD_LOG_LEVEL")
+    scheduler_interval_seconds: int = Field(60, alias="LAGESBILD_SCHEDULER_INTERVAL", ge=5, le=3600)
+
+    @field_validator("microsoft_app_type")
+    @classmethod
+    def _app_type(cls, value: str) -> str:
+        allowed = {"MultiTenant", "SingleTenant", "UserAssignedMSI"}
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(sorted(allowed))}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("is not a known IANA time zone, e.g. Europe/Stockholm") from exc
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if value not in ("sv", "en"):
+            raise ValueError("must be sv or en")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        scheme = value.get_secret_value().split("://", 1)[0]
+        if scheme not in {"sqlite", "sqlite+aiosqlite", "postgresql", "postgresql+asyncpg", "postgres"}:
+            raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def database(self) -> str:
+        """The database URL to use (the secret value): DATABASE_URL, else a SQLite file in the data directory."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.data_dir / 'lagesbild.db'}"
+
+    @property
+    def has_app_credentials(self) -> bool:
+        return bool(self.microsoft_app_id and self.microsoft_app_password.get_secret_value())
+
+    @property
+    def tenant_allow_list(self) -> tuple[str, ...]:
+        tenants = [t.strip() for t in self.allowed_tenants.split(",") if t.strip()]
+        if not tenants and self.microsoft_app_tenant_id:
+            tenants = [self.microsoft_app_tenant_id]
+        return tuple(tenants)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings once; turn pydantic's error into one line per offending key."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            key = ".".join(str(p) for p in error["loc"]) or "?"
+            field = Settings.model_fields.get(key)
+            name = field.alias if field is not None and field.alias else key
+            lines.append(f"{name}: {error['msg']}")
+        raise SettingsError("Felaktig konfiguration / invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,98 @@
+"""Shared fixtures: a migrated database on every backend in LAGESBILD_TEST_BACKENDS.
+
+LAGESBILD_TEST_BACKENDS: comma-separated, "sqlite,postgresql" by default.
+LAGESBILD_TEST_PG_URL: an admin URL of the PostgreSQL server; a fresh database is
+created on it for the test session and dropped afterwards. If PostgreSQL is asked for
+and cannot be reached, the tests that need it fail with the reason; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage.database import Database
+from storage.migrate import upgrade
+from storage.models import Base
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BACKENDS = [b.strip() for b in os.environ.get("LAGESBILD_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
+PG_ADMIN_URL = os.environ.get("LAGESBILD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+for _backend in BACKENDS:
+    if _backend not in ("sqlite", "postgresql"):
+        raise RuntimeError(f"LAGESBILD_TEST_BACKENDS: unknown backend {_backend!r}")
+
+
+def _pg(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    name = f"lagesbild_test_{uuid.uuid4().hex[:10]}"
+    admin = _pg(PG_ADMIN_URL)
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {make_url(admin).render_as_string()} ({exc}). "
+            "Start it (pg_ctlcluster --skip-systemctl-redirect 15 main start) or set "
+            "LAGESBILD_TEST_BACKENDS=sqlite to test SQLite only.",
+            pytrace=False,
+        )
+    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database on each configured backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "lagesbild.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgresql_url")
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with psycopg.connect(_pg(url), autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        conn.execute("DROP TABLE IF EXISTS apscheduler_jobs")
+    return url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+def backend(database_url: str) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+async def table_count(database: Database, table: str) -> int:
+    async with database.session(readonly=True) as session:
+        return int((await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
