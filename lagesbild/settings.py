@@ -12,7 +12,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,7 +42,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=_default_data_dir, alias="LAGESBILD_DATA_DIR")
     database_url: SecretStr | None = Field(None, alias="DATABASE_URL")
-    timezone: str = Field("Europe/Stockholm", validation_alias=AliasChoices("LAGESBILD_TIMEZONE", "TZ_NAME"))
+    timezone: str = Field("Europe/Stockholm", alias="LAGESBILD_TIMEZONE")
     organisation: str = Field("Kommunen", alias="LAGESBILD_ORGANISATION")
     locale: str = Field("sv", alias="LAGESBILD_LOCALE")
     log_level: str = Field("INFO", alias="LAGESBILD_LOG_LEVEL")
@@ -116,4 +116,6 @@ def load_settings(**overrides: Any) -> Settings:
             field = Settings.model_fields.get(key)
             name = field.alias if field is not None and field.alias else key
             lines.append(f"{name}: {error['msg']}")
-        raise SettingsError("Felaktig konfiguration / invalid configuration:\n  " + "\n  ".join(lines)) from None
+        raise SettingsError(
+            "Felaktig konfiguration / invalid configuration:\n  " + "\n  ".join(lines)
+        ) from None

@@ -22,7 +22,7 @@ def _month(day: dt.date, locale: str) -> str:
 
 
 def format_day(day: dt.date, locale: str = "sv", *, year: bool = True) -> str:
-    """"tis 24 nov 2026" (or "Tue 24 Nov 2026")."""
+    """ "tis 24 nov 2026" (or "Tue 24 Nov 2026")."""
     text = f"{_weekday(day, locale)} {day.day} {_month(day, locale)}"
     return f"{text} {day.year}" if year else text
 
@@ -34,7 +34,7 @@ def format_time(moment: dt.time | dt.datetime, locale: str = "sv") -> str:
 
 
 def format_datetime(moment: dt.datetime, locale: str = "sv", *, year: bool = True) -> str:
-    """"tis 24 nov 2026 kl. 12.00"."""
+    """ "tis 24 nov 2026 kl. 12.00"."""
     return f"{format_day(moment.date(), locale, year=year)} {format_time(moment, locale)}"
 
 
@@ -43,14 +43,14 @@ def iso_week(day: dt.date) -> int:
 
 
 def format_weeks(start: dt.date, end: dt.date, locale: str = "sv") -> str:
-    """"v. 47–48" or "v. 47" (English: "wk 47–48")."""
+    """ "v. 47–48" or "v. 47" (English: "wk 47–48")."""
     prefix = "v." if locale == "sv" else "wk"
     first, last = iso_week(start), iso_week(end)
     return f"{prefix} {first}" if first == last else f"{prefix} {first}{EN_DASH}{last}"
 
 
 def format_period(start: dt.date, end: dt.date, locale: str = "sv") -> str:
-    """"v. 47–48, 16–29 nov"; across months "v. 48–49, 23 nov–6 dec"."""
+    """ "v. 47–48, 16–29 nov"; across months "v. 48–49, 23 nov–6 dec"."""
     if (start.year, start.month) == (end.year, end.month):
         days = f"{start.day}{EN_DASH}{end.day} {_month(end, locale)}"
     else:

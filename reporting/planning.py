@@ -69,7 +69,9 @@ def plan_cycle(schedule: Schedule, nominal_meeting: dt.date, tz: zoneinfo.ZoneIn
     deadline_day = working("deadline", _on_or_before(nominal_meeting, schedule.deadline_weekday))
     deadline = _at(deadline_day, schedule.deadline_time, tz)
     if deadline >= meeting:
-        deadline = _at(previous_working_day(meeting.date() - dt.timedelta(days=1)), schedule.deadline_time, tz)
+        deadline = _at(
+            previous_working_day(meeting.date() - dt.timedelta(days=1)), schedule.deadline_time, tz
+        )
 
     open_day = working("open", _on_or_before(deadline.date(), schedule.open_weekday))
     opens_at = _at(open_day, schedule.open_time, tz)

@@ -38,6 +38,15 @@ NAMING = {
 }
 
 
+# Tables other libraries own in the same database (APScheduler's job store); migrations
+# and drift checks leave them alone.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_name(name: str | None, type_: str, _parent: Any) -> bool:
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}
@@ -138,7 +147,9 @@ class GroupMemberRow(Base):
     __tablename__ = "group_members"
     __table_args__ = (Index("ix_group_members_member_id", "member_id"),)
 
-    group_id: Mapped[int] = mapped_column(ForeignKey("reporting_groups.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("reporting_groups.id", ondelete="CASCADE"), primary_key=True
+    )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
 
 

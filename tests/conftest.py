@@ -24,7 +24,9 @@ from storage.migrate import upgrade
 from storage.models import Base
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-BACKENDS = [b.strip() for b in os.environ.get("LAGESBILD_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
+BACKENDS = [
+    b.strip() for b in os.environ.get("LAGESBILD_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()
+]
 PG_ADMIN_URL = os.environ.get("LAGESBILD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 for _backend in BACKENDS:

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
 from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.database import create_engine
-from storage.models import Base
+from storage.models import Base, include_name
 
 config = context.config
 target_metadata = Base.metadata
-
-# Tables other libraries own in the same database (APScheduler's job store).
-FOREIGN_TABLES = {"apscheduler_jobs"}
-
-
-def include_name(name: str | None, type_: str, _parent: Any) -> bool:
-    return not (type_ == "table" and name in FOREIGN_TABLES)
-
 
 def database_url() -> str:
     url = config.get_main_option("sqlalchemy.url")

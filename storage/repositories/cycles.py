@@ -33,7 +33,9 @@ class CycleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add_planned(self, group_id: int, questionnaire_id: int, planned: list[PlannedCycle]) -> list[Cycle]:
+    async def add_planned(
+        self, group_id: int, questionnaire_id: int, planned: list[PlannedCycle]
+    ) -> list[Cycle]:
         """Store planned cycles; one already stored for the same period start is kept as it is.
         Returns the cycles for those periods, in order."""
         if planned:
@@ -53,7 +55,9 @@ class CycleRepository:
                     for p in planned
                 ]
             )
-            await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["group_id", "period_from"]))
+            await self.session.execute(
+                stmt.on_conflict_do_nothing(index_elements=["group_id", "period_from"])
+            )
         starts = [p.period_from for p in planned]
         rows = await self.session.scalars(
             select(CycleRow)
@@ -84,7 +88,10 @@ class CycleRepository:
 
     async def latest(self, group_id: int) -> Cycle | None:
         row = await self.session.scalar(
-            select(CycleRow).where(CycleRow.group_id == group_id).order_by(CycleRow.period_from.desc()).limit(1)
+            select(CycleRow)
+            .where(CycleRow.group_id == group_id)
+            .order_by(CycleRow.period_from.desc())
+            .limit(1)
         )
         return _to_domain(row) if row else None
 
@@ -100,7 +107,9 @@ class CycleRepository:
         """Planned cycles whose opening time has come and whose deadline has not passed."""
         rows = await self.session.scalars(
             select(CycleRow)
-            .where(CycleRow.state == CycleState.PLANNED.value, CycleRow.opens_at <= now, CycleRow.deadline > now)
+            .where(
+                CycleRow.state == CycleState.PLANNED.value, CycleRow.opens_at <= now, CycleRow.deadline > now
+            )
             .order_by(CycleRow.opens_at)
         )
         return [_to_domain(r) for r in rows]
@@ -117,7 +126,9 @@ class CycleRepository:
         )
         return [_to_domain(r) for r in rows]
 
-    async def transition(self, cycle_id: int, from_states: tuple[CycleState, ...], to: CycleState, now: dt.datetime) -> bool:
+    async def transition(
+        self, cycle_id: int, from_states: tuple[CycleState, ...], to: CycleState, now: dt.datetime
+    ) -> bool:
         """Move the cycle to `to` if it is in one of `from_states`; True when this call did it."""
         values: dict[str, object] = {"state": to.value}
         if to is CycleState.OPEN:

@@ -48,7 +48,9 @@ class MemberRepository:
         existing = {
             row.email: row
             for row in await self.session.scalars(
-                select(MemberRow).where(MemberRow.organisation_id == organisation_id, MemberRow.email.in_(emails))
+                select(MemberRow).where(
+                    MemberRow.organisation_id == organisation_id, MemberRow.email.in_(emails)
+                )
             )
         }
         created = updated = unchanged = 0
@@ -79,7 +81,12 @@ class MemberRepository:
                 if same:
                     unchanged += 1
                 else:
-                    row.name, row.agency, row.channel, row.active = item.name, item.agency, item.channel.value, True
+                    row.name, row.agency, row.channel, row.active = (
+                        item.name,
+                        item.agency,
+                        item.channel.value,
+                        True,
+                    )
                     keep = [r for r in row.roles if r.role in roles]
                     have = {r.role for r in keep}
                     row.roles = keep + [MemberRoleRow(role=r) for r in roles if r not in have]
@@ -97,7 +104,9 @@ class MemberRepository:
         return [_to_domain(r) for r in await self.session.scalars(stmt)]
 
     async def by_ids(self, member_ids: list[int]) -> list[Member]:
-        rows = await self.session.scalars(select(MemberRow).where(MemberRow.id.in_(member_ids)).order_by(MemberRow.name))
+        rows = await self.session.scalars(
+            select(MemberRow).where(MemberRow.id.in_(member_ids)).order_by(MemberRow.name)
+        )
         return [_to_domain(r) for r in rows]
 
     async def by_email(self, organisation_id: int, email: str) -> Member:
@@ -111,7 +120,9 @@ class MemberRepository:
         return _to_domain(row)
 
     async def set_away(self, member_id: int, until: dt.date | None) -> None:
-        await self.session.execute(update(MemberRow).where(MemberRow.id == member_id).values(away_until=until))
+        await self.session.execute(
+            update(MemberRow).where(MemberRow.id == member_id).values(away_until=until)
+        )
 
     async def set_aad_object_id(self, member_id: int, aad_object_id: str) -> None:
         try:

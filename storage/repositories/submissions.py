@@ -86,7 +86,9 @@ class SubmissionRepository:
         return [_to_domain(r) for r in rows]
 
     async def _row(self, cycle_id: int, member_id: int, *, lock: bool = False) -> SubmissionRow | None:
-        stmt = select(SubmissionRow).where(SubmissionRow.cycle_id == cycle_id, SubmissionRow.member_id == member_id)
+        stmt = select(SubmissionRow).where(
+            SubmissionRow.cycle_id == cycle_id, SubmissionRow.member_id == member_id
+        )
         if lock:
             stmt = stmt.with_for_update()
         return (await self.session.scalars(stmt.execution_options(populate_existing=True))).first()
@@ -151,7 +153,13 @@ class SubmissionRepository:
             .order_by(SubmissionRevisionRow.revision)
         )
         return [
-            {"revision": r.revision, "channel": r.channel, "state": r.state, "answers": r.answers,
-             "warnings": r.warnings, "created_at": r.created_at}
+            {
+                "revision": r.revision,
+                "channel": r.channel,
+                "state": r.state,
+                "answers": r.answers,
+                "warnings": r.warnings,
+                "created_at": r.created_at,
+            }
             for r in rows
         ]

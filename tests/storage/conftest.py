@@ -29,7 +29,9 @@ class World:
     cycles: list[Cycle]
 
 
-def member_input(n: int, *, email: str | None = None, roles: frozenset[Role] = frozenset({Role.REPORTER})) -> MemberInput:
+def member_input(
+    n: int, *, email: str | None = None, roles: frozenset[Role] = frozenset({Role.REPORTER})
+) -> MemberInput:
     return MemberInput(
         line=n + 1,
         name=f"Person {n}",

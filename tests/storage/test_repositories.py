@@ -86,9 +86,14 @@ async def test_email_is_unique_per_organisation_but_not_across(db: Database, wor
         async with db.session() as s:
             await s.execute(
                 insert(MemberRow).values(
-                    organisation_id=world.group.organisation_id, name="Dubblett", email="person0@kommun.se",
-                    agency="fritid", channel="teams", active=True,
-                    created_at=dt.datetime.now(dt.UTC), updated_at=dt.datetime.now(dt.UTC),
+                    organisation_id=world.group.organisation_id,
+                    name="Dubblett",
+                    email="person0@kommun.se",
+                    agency="fritid",
+                    channel="teams",
+                    active=True,
+                    created_at=dt.datetime.now(dt.UTC),
+                    updated_at=dt.datetime.now(dt.UTC),
                 )
             )
     async with db.session() as s:
@@ -123,7 +128,9 @@ async def test_planned_cycles_are_stored_once_with_aware_times(db: Database, wor
     from reporting.planning import plan_cycles
     from tests.storage.conftest import TZ
 
-    again = plan_cycles(world.group.schedule, world.group.first_meeting, after=dt.date(2026, 11, 1), count=4, tz=TZ)
+    again = plan_cycles(
+        world.group.schedule, world.group.first_meeting, after=dt.date(2026, 11, 1), count=4, tz=TZ
+    )
     async with db.session() as s:
         stored = await CycleRepository(s).add_planned(world.group.id, world.group.questionnaire_id, again)
     assert [c.id for c in stored[:3]] == [c.id for c in world.cycles]
@@ -164,14 +171,19 @@ async def test_twenty_concurrent_writers_create_one_submission(db: Database, wor
     assert await table_count(db, "submissions") == 1
 
 
-async def test_twenty_concurrent_saves_keep_one_submission_and_every_revision(db: Database, world: World) -> None:
+async def test_twenty_concurrent_saves_keep_one_submission_and_every_revision(
+    db: Database, world: World
+) -> None:
     cycle, member = world.cycles[0], world.members[0]
 
     async def save(i: int) -> None:
         async with db.session() as s:
             await SubmissionRepository(s).save(
-                cycle.id, member.id, {"1": Answer("1", observations=f"version {i}", impact=3)},
-                channel=Channel.TEAMS, submit=False,
+                cycle.id,
+                member.id,
+                {"1": Answer("1", observations=f"version {i}", impact=3)},
+                channel=Channel.TEAMS,
+                submit=False,
             )
 
     await asyncio.gather(*(save(i) for i in range(20)))
@@ -188,19 +200,29 @@ async def test_latest_answer_per_question_wins_across_channels(db: Database, wor
     cycle, member = world.cycles[0], world.members[1]
     async with db.session() as s:
         repo = SubmissionRepository(s)
-        await repo.save(cycle.id, member.id, {"1": Answer("1", observations="Klotter vid skolan", impact=2)},
-                        channel=Channel.TEAMS, submit=True)
+        await repo.save(
+            cycle.id,
+            member.id,
+            {"1": Answer("1", observations="Klotter vid skolan", impact=2)},
+            channel=Channel.TEAMS,
+            submit=True,
+        )
     email_answers = {str(n): Answer(str(n), nothing_to_report=True) for n in range(2, 7)}
     email_answers["7"] = Answer("7", comment="Nattvandring i helgen")
     async with db.session() as s:
-        sub = await SubmissionRepository(s).save(cycle.id, member.id, email_answers, channel=Channel.EMAIL, submit=False)
+        sub = await SubmissionRepository(s).save(
+            cycle.id, member.id, email_answers, channel=Channel.EMAIL, submit=False
+        )
     assert sorted(sub.answers) == ["1", "2", "3", "4", "5", "6", "7"]
     assert sub.answers["1"].observations == "Klotter vid skolan" and sub.answers["1"].impact == 2
     assert sub.state is SubmissionState.SUBMITTED, "a later draft save must not un-submit"
     async with db.session() as s:
         sub = await SubmissionRepository(s).save(
-            cycle.id, member.id, {"1": Answer("1", observations="Klotter och skadegörelse", impact=4)},
-            channel=Channel.EMAIL, submit=True,
+            cycle.id,
+            member.id,
+            {"1": Answer("1", observations="Klotter och skadegörelse", impact=4)},
+            channel=Channel.EMAIL,
+            submit=True,
             warnings=[{"code": "personal_data", "question": "1", "detail": "telefon"}],
         )
     assert sub.answers["1"].impact == 4 and sub.revision == 3
@@ -213,13 +235,24 @@ async def test_latest_answer_per_question_wins_across_channels(db: Database, wor
 async def test_one_answer_per_question_is_a_database_rule(db: Database, world: World) -> None:
     cycle, member = world.cycles[0], world.members[2]
     async with db.session() as s:
-        sub = await SubmissionRepository(s).save(cycle.id, member.id, {"2": Answer("2", observations="Hot")},
-                                                 channel=Channel.TEAMS, submit=False)
+        sub = await SubmissionRepository(s).save(
+            cycle.id, member.id, {"2": Answer("2", observations="Hot")}, channel=Channel.TEAMS, submit=False
+        )
     with pytest.raises(IntegrityError):
         async with db.session() as s:
-            await s.execute(insert(AnswerRow).values(
-                submission_id=sub.id, question="2", observations="igen", comment="", places_times="",
-                nothing_to_report=False, channel="teams", warnings=[], updated_at=dt.datetime.now(dt.UTC)))
+            await s.execute(
+                insert(AnswerRow).values(
+                    submission_id=sub.id,
+                    question="2",
+                    observations="igen",
+                    comment="",
+                    places_times="",
+                    nothing_to_report=False,
+                    channel="teams",
+                    warnings=[],
+                    updated_at=dt.datetime.now(dt.UTC),
+                )
+            )
 
 
 async def test_impact_outside_one_to_five_is_refused(db: Database, world: World) -> None:
@@ -230,9 +263,20 @@ async def test_impact_outside_one_to_five_is_refused(db: Database, world: World)
         sub = await SubmissionRepository(s).ensure(cycle.id, member.id, Channel.TEAMS)
     with pytest.raises(IntegrityError):
         async with db.session() as s:
-            await s.execute(insert(AnswerRow).values(
-                submission_id=sub.id, question="3", observations="x", impact=9, comment="", places_times="",
-                nothing_to_report=False, channel="teams", warnings=[], updated_at=dt.datetime.now(dt.UTC)))
+            await s.execute(
+                insert(AnswerRow).values(
+                    submission_id=sub.id,
+                    question="3",
+                    observations="x",
+                    impact=9,
+                    comment="",
+                    places_times="",
+                    nothing_to_report=False,
+                    channel="teams",
+                    warnings=[],
+                    updated_at=dt.datetime.now(dt.UTC),
+                )
+            )
 
 
 async def test_missing_rows_raise_not_found(db: Database) -> None:

@@ -1,0 +1,59 @@
+"""`lagesbild jobs run-once|run`: the scheduler's due work, once or continuously."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import click
+
+from lagesbild.cli.context import CliContext, pass_cli
+from lagesbild.jobs import Runtime, register_runtime, run_due_work, unregister_runtime
+from lagesbild.scheduler import create_scheduler
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@click.group("jobs")
+def command() -> None:
+    """Schemalagt arbete: planera, öppna och stänga cykler i tid."""
+
+
+@command.command("run-once")
+@pass_cli
+def run_once_command(ctx: CliContext) -> None:
+    """Gör det som är förfallet nu, en gång (säkert att köra flera gånger)."""
+
+    async def work(db: Database):  # type: ignore[no-untyped-def]
+        return await run_due_work(Runtime(db=db, tz=ctx.settings.tz))
+
+    done = ctx.run(work)
+    click.echo(f"{done.planned} planerade, {len(done.opened)} öppnade, {len(done.closed)} stängda cykler.")
+
+
+@command.command("run")
+@pass_cli
+def run_command(ctx: CliContext) -> None:
+    """Kör schemaläggaren tills Ctrl-C (en process per databas)."""
+
+    async def work(db: Database) -> None:
+        key = "cli"
+        register_runtime(key, Runtime(db=db, tz=ctx.settings.tz))
+        scheduler = create_scheduler(
+            ctx.settings.database, runtime_key=key, interval_seconds=ctx.settings.scheduler_interval_seconds
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        scheduler.start()
+        click.echo("Schemaläggaren kör. Avsluta med Ctrl-C.")
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            unregister_runtime(key)
+
+    ctx.run(work)
