@@ -32,14 +32,15 @@ def cli(ctx: click.Context, organisation: str | None, verbose: bool) -> None:
         stream=sys.stderr,
     )
     if not verbose:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        for noisy in ("alembic", "apscheduler"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.obj = CliContext(settings=settings, organisation=organisation or settings.organisation)
 
 
 def _register() -> None:
-    from lagesbild.cli import cycles, db, groups, members, scheduler
+    from lagesbild.cli import cycles, db, demo, groups, members, scheduler
 
-    for module in (db, groups, members, cycles, scheduler):
+    for module in (db, groups, members, cycles, scheduler, demo):
         cli.add_command(module.command)
 
 
