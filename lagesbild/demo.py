@@ -39,8 +39,12 @@ async def seed_demo(db: Database, *, now: dt.datetime, tz: zoneinfo.ZoneInfo) ->
             exists = False
     if not exists:
         await create_group(
-            db, organisation=DEMO_ORGANISATION, name=DEMO_GROUP, preset="est-fagersta",
-            today=now.astimezone(tz).date(), tz=tz,
+            db,
+            organisation=DEMO_ORGANISATION,
+            name=DEMO_GROUP,
+            preset="est-fagersta",
+            today=now.astimezone(tz).date(),
+            tz=tz,
         )
         csv_text = resources.files("lagesbild.demo_data").joinpath("members.csv").read_text("utf-8")
         await import_members(db, organisation=DEMO_ORGANISATION, csv_text=csv_text, group=DEMO_GROUP)

@@ -30,7 +30,9 @@ def command(ctx: CliContext, seed_only: bool) -> None:
         try:
             world = await seed_demo(db, now=ctx.now(), tz=ctx.settings.tz)
             members = await list_members(db, DEMO_ORGANISATION)
-            click.echo(f"Demo: {DEMO_ORGANISATION}, gruppen {world.group.name} (mallen {world.group.preset}).")
+            click.echo(
+                f"Demo: {DEMO_ORGANISATION}, gruppen {world.group.name} (mallen {world.group.preset})."
+            )
             click.echo(f"Databas: {ctx.settings.data_dir / 'demo.db'}")
             click.echo("Medlemmar:")
             for member in members:
@@ -41,7 +43,9 @@ def command(ctx: CliContext, seed_only: bool) -> None:
                 return
             key = "demo"
             register_runtime(key, Runtime(db=db, tz=ctx.settings.tz))
-            scheduler = create_scheduler(url, runtime_key=key, interval_seconds=ctx.settings.scheduler_interval_seconds)
+            scheduler = create_scheduler(
+                url, runtime_key=key, interval_seconds=ctx.settings.scheduler_interval_seconds
+            )
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):

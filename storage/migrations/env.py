@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+
 from alembic import context
 from sqlalchemy.engine import Connection
 
@@ -11,6 +12,7 @@ from storage.models import Base, include_name
 
 config = context.config
 target_metadata = Base.metadata
+
 
 def database_url() -> str:
     url = config.get_main_option("sqlalchemy.url")
