@@ -98,3 +98,22 @@ def backend(database_url: str) -> str:
 async def table_count(database: Database, table: str) -> int:
     async with database.session(readonly=True) as session:
         return int((await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say on which database backends the database tests ran, so a CI log shows it."""
+    counts: dict[tuple[str, str], int] = {}
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if getattr(report, "when", "call") != "call" or "[" not in nodeid:
+                continue
+            params = nodeid.rsplit("[", 1)[1].rstrip("]").split("-")
+            for backend in ("sqlite", "postgresql"):
+                if backend in params:
+                    suite = nodeid.split("::")[0].split("/")[1] if "/" in nodeid else nodeid
+                    counts[(backend, f"{suite} {outcome}")] = counts.get((backend, f"{suite} {outcome}"), 0) + 1
+    if counts:
+        terminalreporter.write_sep("-", "database tests by backend")
+        for (backend, what), n in sorted(counts.items()):
+            terminalreporter.write_line(f"{backend}: {n} {what}")
