@@ -234,3 +234,112 @@ class SubmissionRevisionRow(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class TeamsAddressRow(Base):
+    """Where to reach a member in Teams: rebuilt into a ConversationReference at send time.
+    `conversation_id` is the 1:1 chat, empty until one exists (then created from the roster)."""
+
+    __tablename__ = "teams_addresses"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(200))
+    aad_object_id: Mapped[str | None] = mapped_column(String(64))
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    service_url: Mapped[str] = mapped_column(String(500))
+    bot_id: Mapped[str] = mapped_column(String(200))
+    conversation_id: Mapped[str | None] = mapped_column(String(500))
+    unreachable_since: Mapped[dt.datetime | None] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
+
+
+class TeamsTeamRow(Base):
+    """A team the bot is installed in: its roster is where 1:1 chats are created from."""
+
+    __tablename__ = "teams_teams"
+
+    team_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(300), default="")
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    service_url: Mapped[str] = mapped_column(String(500))
+    bot_id: Mapped[str] = mapped_column(String(200))
+    channel_id: Mapped[str] = mapped_column(String(500))
+    installed_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    removed_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class TeamsUnknownUserRow(Base):
+    """A Teams user who wrote to the bot but is not in the directory; the coordinator is told once."""
+
+    __tablename__ = "teams_unknown_users"
+
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    aad_object_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300), default="")
+    tenant_id: Mapped[str] = mapped_column(String(64), default="")
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    coordinator_told_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+OUTBOX_KINDS = (
+    "prompt", "reminder", "receipt", "summary", "digest", "escalation",
+    "decision", "feedback", "quarantine_notice",
+)  # fmt: skip
+OUTBOX_STATES = ("pending", "sending", "sent", "failed", "dead")
+
+
+class OutboxMessageRow(Base):
+    """One outgoing message, rendered once and frozen in `payload`; the dispatcher delivers
+    it by id. `failed` waits for `next_attempt_at`; `dead` is given up (or recipient gone).
+    `dedupe_key` makes enqueueing idempotent (e.g. one prompt per member and cycle)."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint("channel IN ('teams', 'email')", name="channel"),
+        CheckConstraint("state IN ('pending', 'sending', 'sent', 'failed', 'dead')", name="state"),
+        CheckConstraint("kind IN ({})".format(", ".join(f"'{k}'" for k in OUTBOX_KINDS)), name="kind"),
+        Index("ix_outbox_messages_due", "state", "next_attempt_at"),
+        Index("ix_outbox_messages_member_id", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(10))
+    recipient: Mapped[str] = mapped_column(String(500))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id", ondelete="SET NULL"))
+    tenant_id: Mapped[str] = mapped_column(String(64), default="")
+    conversation_id: Mapped[str | None] = mapped_column(String(500))
+    service_url: Mapped[str | None] = mapped_column(String(500))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column()
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    last_outcome: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    activity_id: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    sent_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class OutboxAttemptRow(Base):
+    """The typed outcome of each delivery attempt: sent, throttled, failed or recipient_gone."""
+
+    __tablename__ = "outbox_attempts"
+    __table_args__ = (
+        UniqueConstraint("message_id", "attempt"),
+        CheckConstraint("outcome IN ('sent', 'throttled', 'failed', 'recipient_gone')", name="outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(default=_now)
