@@ -1,0 +1,434 @@
+"""Raw RFC 5322 bytes to an `InboundEmail`, with the stdlib ``email`` package.
+
+The MIME tree is parsed with ``policy.compat32`` and the few headers we use are decoded
+with ``email.header`` (RFC 2047) and ``email.utils`` (addresses, dates): measured on the
+fixtures, ``policy.default`` spends 0.5 ms per message building header objects inside
+the feed parser alone, more than twice what quote stripping costs, for headers we
+never read. ``policy.default``'s address parser is still used as a fallback.
+
+Mail from phones and old Outlook installations is often not what it says it is, so
+this module never trusts a label and never raises on bad input: a charset that does
+not decode is replaced by the one that does (UTF-8 and Windows-1252 are tried, and
+valid UTF-8 wins over a Latin-1 label), text that was encoded twice is repaired, an
+unreadable header falls back to its raw value, and each such step is recorded as a
+`Problem`. HTML-only bodies become text with ``inscriptis`` (scripts and styles are
+never rendered). A message over `MAX_PARSED_SIZE` keeps its headers and is flagged;
+its body is not parsed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import email
+import email.header
+import email.utils
+import hashlib
+import re
+from email import policy
+from email.message import Message
+from email.parser import BytesParser
+from typing import Any
+
+from inscriptis import get_text
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.html_properties import Display
+from inscriptis.model.config import ParserConfig
+from inscriptis.model.html_element import HtmlElement
+
+from intake.message import (
+    CLASSIFICATION_HEADERS,
+    MAX_PARSED_SIZE,
+    Attachment,
+    InboundEmail,
+    Problem,
+)
+
+_MSGID_RE = re.compile(r"<[^<>\s]+>")
+_MOJIBAKE_RE = re.compile("Ã[\u0080-\u00bf\u0152-\u2122]|â€")
+_SURROGATE_RE = re.compile("[\udc80-\udcff]")
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MAX_PARTS = 500
+_MAX_DEPTH = 30
+_BODY_TYPES = ("text/plain", "text/html")
+_NOT_BODY_TYPES = ("message/rfc822", "message/global", "text/rfc822-headers", "message/delivery-status")
+# Labels under which senders mean "Western European": read as UTF-8 if valid, else Windows-1252.
+_LATIN_CODECS = frozenset({"iso8859-1", "ascii", "cp1252"})
+
+
+class _Collector:
+    """Problems, deduplicated, in the order they were met."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Problem] = {}
+
+    def add(self, code: str, detail: str = "") -> None:
+        self.items.setdefault((code, detail), Problem(code, detail[:200]))
+
+    def defects(self, part: Message) -> None:
+        for defect in getattr(part, "defects", ()):
+            self.add("mime_defect", type(defect).__name__)
+
+    @property
+    def all(self) -> tuple[Problem, ...]:
+        return tuple(self.items.values())
+
+
+# -- charsets ---------------------------------------------------------------------
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        return codecs.lookup(label.strip().strip("\"'")).name
+    except (LookupError, ValueError):
+        return None
+
+
+def _repair_double_encoding(text: str) -> str | None:
+    """UTF-8 that was decoded as Windows-1252/Latin-1 and encoded again: "HÃ¤r" -> "Här"."""
+    for codec in ("cp1252", "latin-1"):
+        try:
+            repaired = text.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        return repaired
+    return None
+
+
+def decode_bytes(payload: bytes, declared: str | None, problems: _Collector) -> str:
+    """Text from `payload`, trusting the `declared` charset only as far as the bytes agree."""
+    if not payload:
+        return ""
+    codec = _codec(declared)
+    is_ascii = payload.isascii()
+    text: str | None = None
+    if is_ascii:
+        text = payload.decode("ascii")
+    elif codec is None or codec == "utf-8" or codec in _LATIN_CODECS:
+        # Valid UTF-8 with non-ASCII bytes is UTF-8, whatever the label says; Latin-1 labels
+        # are read as Windows-1252 (what the senders mean, as browsers do).
+        try:
+            text = payload.decode("utf-8")
+            if codec not in (None, "utf-8"):
+                problems.add("charset", f"declared {declared}, decoded as utf-8")
+        except UnicodeDecodeError:
+            if codec == "utf-8":
+                problems.add("charset", "declared utf-8, decoded as windows-1252")
+            elif codec is None and declared:
+                problems.add("charset", f"unknown charset {declared!r}, decoded as windows-1252")
+            elif codec is None:
+                problems.add("charset", "no charset, decoded as windows-1252")
+            try:
+                text = payload.decode("cp1252")
+            except UnicodeDecodeError:
+                text = payload.decode("latin-1")
+    else:
+        try:
+            text = payload.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            problems.add("charset", f"declared {declared}, not decodable; decoded as utf-8/windows-1252")
+            try:
+                text = payload.decode("utf-8")
+            except UnicodeDecodeError:
+                text = payload.decode("cp1252", errors="replace")
+    if not is_ascii and _MOJIBAKE_RE.search(text):
+        repaired = _repair_double_encoding(text)
+        if repaired is not None:
+            problems.add("double_encoded", "text was utf-8 encoded twice; repaired")
+            text = repaired
+    if _CONTROL_RE.search(text):
+        problems.add("charset", "control characters removed")
+        text = _CONTROL_RE.sub("", text)
+    return text
+
+
+# -- headers ----------------------------------------------------------------------
+
+
+def _header_text(value: str, problems: _Collector, name: str) -> str:
+    """A raw header value unfolded and decoded: 8-bit bytes and RFC 2047 encoded words."""
+    value = re.sub(r"\r?\n[ \t]+", " ", value)
+    if not value.isascii() and _SURROGATE_RE.search(value):  # raw 8-bit bytes, kept by surrogateescape
+        value = decode_bytes(value.encode("ascii", "surrogateescape"), None, _Collector())
+    if "=?" not in value:
+        return value.strip()
+    try:
+        return str(email.header.make_header(email.header.decode_header(value))).strip()
+    except Exception as exc:  # bad base64, unknown charset
+        problems.add("header", f"{name}: {type(exc).__name__}")
+        return value.strip()
+
+
+class _Headers:
+    """First occurrence of each header, raw; decoded on request."""
+
+    def __init__(self, msg: Message, problems: _Collector) -> None:
+        self.raw: dict[str, str] = {}
+        for key, value in msg.raw_items():
+            self.raw.setdefault(key.lower(), str(value))
+        self.problems = problems
+
+    def text(self, name: str) -> str | None:
+        value = self.raw.get(name)
+        return None if value is None else _header_text(value, self.problems, name)
+
+    def addresses(self, name: str) -> list[tuple[str, str]]:
+        """``[(display name, lower-case address)]``."""
+        value = self.raw.get(name)
+        if value is None:
+            return []
+        unfolded = re.sub(r"\r?\n[ \t]+", " ", value)
+        found = []
+        try:
+            pairs = email.utils.getaddresses([unfolded])
+        except Exception:
+            pairs = []
+        for display, addr in pairs:
+            if "@" in addr:
+                found.append((_header_text(display, self.problems, name), addr.strip().lower()))
+        if found or not unfolded.strip():
+            return found
+        try:  # the modern parser is slower but copes with more damage
+            header: Any = policy.default.header_factory(name, unfolded)
+            return [(a.display_name or "", a.addr_spec.lower()) for a in header.addresses if a.addr_spec]
+        except Exception as exc:
+            self.problems.add("header", f"{name}: {type(exc).__name__}")
+            return []
+
+    def date(self) -> dt.datetime | None:
+        value = self.raw.get("date")
+        if value is None:
+            return None
+        try:
+            return email.utils.parsedate_to_datetime(re.sub(r"\s+", " ", value).strip())
+        except (TypeError, ValueError, IndexError):
+            self.problems.add("header", "date: unreadable")
+            return None
+
+
+def _msgids(value: str | None) -> list[str]:
+    return _MSGID_RE.findall(value or "")
+
+
+def _message_id(headers: _Headers, raw: bytes, problems: _Collector) -> tuple[str, bool]:
+    value = headers.raw.get("message-id")
+    ids = _msgids(value)
+    if ids:
+        return ids[0], False
+    if value and value.strip() and " " not in value.strip():
+        return f"<{value.strip().strip('<>')}>", False
+    problems.add("no_message_id", "identified by a hash of its content")
+    return f"<{hashlib.sha256(raw).hexdigest()}.sha256@lagesbild.invalid>", True
+
+
+# -- body -------------------------------------------------------------------------
+
+
+def _payload_bytes(part: Message, problems: _Collector) -> bytes:
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception as exc:
+        problems.add("mime_defect", f"payload: {type(exc).__name__}")
+        return b""
+    if isinstance(payload, bytes):
+        return payload
+    return b""
+
+
+def _walk(
+    part: Message,
+    problems: _Collector,
+    plains: list[str],
+    htmls: list[tuple[bytes, str | None]],
+    attachments: list[Attachment],
+    depth: int = 0,
+) -> None:
+    if depth > _MAX_DEPTH or len(attachments) + len(plains) + len(htmls) > _MAX_PARTS:
+        problems.add("mime_defect", "too deeply nested or too many parts; rest skipped")
+        return
+    problems.defects(part)
+    try:
+        ctype = part.get_content_type()
+    except Exception:
+        ctype = "application/octet-stream"
+    if ctype in _NOT_BODY_TYPES:
+        attachments.append(Attachment(_filename(part), ctype, _serialized_size(part), "inline"))
+        return
+    if part.is_multipart():
+        payload = part.get_payload()
+        for sub in payload if isinstance(payload, list) else ():
+            _walk(sub, problems, plains, htmls, attachments, depth + 1)
+        return
+    raw_headers = {key.lower(): str(value) for key, value in part.raw_items()}
+    disposition = _disposition(part) if "content-disposition" in raw_headers else ""
+    filename = _filename(part) if disposition or ctype not in _BODY_TYPES else None
+    if ctype in _BODY_TYPES and disposition != "attachment" and not (filename and ctype == "text/plain"):
+        data = _payload_bytes(part, problems)
+        header = raw_headers.get("content-type", "").lower()
+        charset = part.get_content_charset() if "charset" in header else None
+        if ctype == "text/html":
+            htmls.append((data, charset))  # decoded at the end: only used when there is no plain text
+            return
+        text = decode_bytes(data, charset, problems)
+        if "flowed" in header:
+            delsp = str(part.get_param("delsp", "")).lower() == "yes"
+            text = unflow(text.replace("\r\n", "\n"), delsp=delsp)
+        plains.append(text)
+        return
+    data = _payload_bytes(part, problems)
+    attachments.append(Attachment(filename, ctype, len(data), disposition or "attachment"))
+
+
+def _quick_decode(data: bytes, charset: str | None) -> str:
+    """HTML kept for reference only: decoded, without the checks `decode_bytes` makes."""
+    for codec in (_codec(charset) or "utf-8", "utf-8"):
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _serialized_size(part: Message) -> int:
+    try:
+        return len(part.as_bytes())
+    except Exception:
+        return 0
+
+
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """Join the soft line breaks of ``format=flowed`` text (RFC 3676): a line ending in a space."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if out and out[-1].endswith(" ") and out[-1] != "-- " and not line.startswith(">"):
+            out[-1] = (out[-1][:-1] if delsp else out[-1]) + line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _disposition(part: Message) -> str:
+    try:
+        return part.get_content_disposition() or ""
+    except Exception:
+        return ""
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        return None
+    return str(name) if name else None
+
+
+def _html_config() -> ParserConfig:
+    css = CSS_PROFILES["strict"].copy()
+    for tag in ("noscript", "template", "object", "iframe"):
+        css[tag] = HtmlElement(display=Display.none)
+    return ParserConfig(css=css)
+
+
+_HTML_CONFIG = _html_config()
+
+
+def html_to_text(html: str, problems: _Collector | None = None) -> str:
+    """Readable text from an HTML body; scripts, styles, the head and noscript are not rendered."""
+    if not html.strip():
+        return ""
+    try:
+        return get_text(html, _HTML_CONFIG)
+    except Exception as exc:  # inscriptis/lxml on hostile markup
+        if problems is not None:
+            problems.add("html_to_text", type(exc).__name__)
+        return re.sub(r"<[^>]*>", " ", html)
+
+
+# -- the message ------------------------------------------------------------------
+
+
+def _split_headers(raw: bytes) -> bytes:
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    return raw[: min(ends)] + b"\n\n" if ends else raw[:65536]
+
+
+def parse_message(raw: bytes | bytearray | memoryview | str) -> InboundEmail:
+    """An `InboundEmail` from raw message bytes. Never raises; problems are recorded instead."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogateescape")
+    raw = bytes(raw)
+    problems = _Collector()
+    oversized = len(raw) > MAX_PARSED_SIZE
+    try:
+        if oversized:
+            problems.add("too_large", f"{len(raw)} bytes; only headers read")
+            msg = BytesParser(policy=policy.compat32).parsebytes(_split_headers(raw), headersonly=True)
+        else:
+            msg = email.message_from_bytes(raw, policy=policy.compat32)
+        headers = _Headers(msg, problems)
+    except Exception as exc:  # the parser is lenient; this is a last resort
+        problems.add("parse_error", type(exc).__name__)
+        return InboundEmail(
+            raw=raw,
+            message_id=f"<{hashlib.sha256(raw).hexdigest()}.sha256@lagesbild.invalid>",
+            message_id_synthetic=True,
+            size=len(raw),
+            oversized=oversized,
+            problems=problems.all,
+        )
+
+    message_id, synthetic = _message_id(headers, raw, problems)
+    senders = headers.addresses("from")
+    from_name, from_addr = senders[0] if senders else ("", "")
+    classification = {}
+    for name in CLASSIFICATION_HEADERS:
+        value = headers.text(name)
+        if value is not None:
+            classification[name] = value
+    try:
+        content_type = msg.get_content_type()
+    except Exception:
+        content_type = "text/plain"
+
+    plains: list[str] = []
+    htmls: list[tuple[bytes, str | None]] = []
+    attachments: list[Attachment] = []
+    if not oversized:
+        try:
+            _walk(msg, problems, plains, htmls, attachments)
+        except Exception as exc:
+            problems.add("parse_error", f"body: {type(exc).__name__}")
+    text = "\n".join(p for p in plains if p.strip())
+    from_html = False
+    if not text.strip() and htmls:
+        html = "\n".join(decode_bytes(data, charset, problems) for data, charset in htmls)
+        text = html_to_text(html, problems)
+        from_html = bool(text.strip())
+    else:
+        html = "\n".join(_quick_decode(data, charset) for data, charset in htmls)
+    if not oversized and not text.strip():
+        problems.add("no_body", "no readable text")
+
+    return InboundEmail(
+        raw=raw,
+        message_id=message_id,
+        message_id_synthetic=synthetic,
+        in_reply_to=next(iter(_msgids(headers.raw.get("in-reply-to"))), None),
+        references=tuple(_msgids(headers.raw.get("references"))),
+        from_addr=from_addr,
+        from_name=from_name,
+        to_header=headers.raw.get("to", ""),
+        subject=headers.text("subject") or "",
+        date=headers.date(),
+        headers=classification,
+        content_type=content_type,
+        text=text.replace("\r\n", "\n"),
+        html=html,
+        text_from_html=from_html,
+        attachments=tuple(attachments),
+        size=len(raw),
+        oversized=oversized,
+        problems=problems.all,
+    )
