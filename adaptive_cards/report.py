@@ -105,6 +105,8 @@ def _warning_lines(warnings: Iterable[Mapping[str, Any]], locale: str) -> list[s
         if warning.get("code") == "personal_data":
             first = _(_PERSONAL_DATA_TEXTS.get(str(warning.get("detail")), _PERSONAL_DATA_OTHER), locale)
             lines.append(f"{first} {_('Ta bort det, eller bekräfta att det ska med.', locale)}")
+        elif warning.get("code") == "message" and warning.get("detail"):
+            lines.append(str(warning["detail"]))
         else:
             lines.append(_("Kontrollera svaret på den här frågan.", locale))
     return list(dict.fromkeys(lines))

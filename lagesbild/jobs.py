@@ -20,6 +20,7 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 CycleHook = Callable[[Cycle], Awaitable[None]]
+TickHook = Callable[[dt.datetime], Awaitable[object]]
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Runtime:
     tz: zoneinfo.ZoneInfo
     on_opened: list[CycleHook] = field(default_factory=list)
     on_closed: list[CycleHook] = field(default_factory=list)
+    every_tick: list[TickHook] = field(default_factory=list)
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
 
@@ -53,7 +55,8 @@ class DueWork:
 
 
 async def run_due_work(runtime: Runtime) -> DueWork:
-    """Plan ahead, open what is due, close what is past its deadline."""
+    """Plan ahead, open what is due, close what is past its deadline, then the tick hooks
+    (reminders and the like)."""
     now = runtime.clock()
     planned = await ensure_planned(runtime.db, now=now, tz=runtime.tz)
     opened = await open_due_cycles(runtime.db, now=now)
@@ -66,6 +69,8 @@ async def run_due_work(runtime: Runtime) -> DueWork:
         log.info("cycle %s closed", cycle.id)
         for hook in runtime.on_closed:
             await hook(cycle)
+    for tick_hook in runtime.every_tick:
+        await tick_hook(now)
     return DueWork(planned, opened, closed)
 
 

@@ -38,9 +38,9 @@ def cli(ctx: click.Context, organisation: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from lagesbild.cli import cycles, db, demo, groups, members, scheduler
+    from lagesbild.cli import cycles, db, demo, groups, members, scheduler, serve
 
-    for module in (db, groups, members, cycles, scheduler, demo):
+    for module in (db, groups, members, cycles, scheduler, serve, demo):
         cli.add_command(module.command)
 
 

@@ -103,6 +103,9 @@ class GroupRepository:
         )
         await self.session.execute(stmt.on_conflict_do_nothing())
 
+    async def has_member(self, group_id: int, member_id: int) -> bool:
+        return await self.session.get(GroupMemberRow, (group_id, member_id)) is not None
+
     async def member_ids(self, group_id: int) -> list[int]:
         rows = await self.session.scalars(
             select(GroupMemberRow.member_id).where(GroupMemberRow.group_id == group_id)

@@ -119,6 +119,25 @@ class MemberRepository:
             raise NotFound(f"Ingen medlem med e-postadressen {email}")
         return _to_domain(row)
 
+    async def find_by_identity(self, *, aad_object_id: str | None, email: str | None) -> Member | None:
+        """An active member by AAD object id, else by email, in any organisation."""
+        if aad_object_id:
+            row = await self.session.scalar(
+                select(MemberRow).where(MemberRow.aad_object_id == aad_object_id, MemberRow.active.is_(True))
+            )
+            if row is not None:
+                return _to_domain(row)
+        if email:
+            row = await self.session.scalar(
+                select(MemberRow)
+                .where(MemberRow.email == normalise_email(email), MemberRow.active.is_(True))
+                .order_by(MemberRow.id)
+                .limit(1)
+            )
+            if row is not None:
+                return _to_domain(row)
+        return None
+
     async def set_away(self, member_id: int, until: dt.date | None) -> None:
         await self.session.execute(
             update(MemberRow).where(MemberRow.id == member_id).values(away_until=until)

@@ -1,0 +1,89 @@
+"""The Bot Framework adapter: authentication from settings, the turn error handler, and the
+gate that drops activities from other channels or tenants.
+
+Errors are handled here, at the edge: the person gets one short Swedish sentence, the
+operator a log line with the stack; exception text never reaches Teams.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from botbuilder.core import Middleware, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+from bot.identity import tenant_of
+from lagesbild.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ERROR_REPLY = "Något gick fel hos mig. Försök igen om en stund. Fick du ett kvitto är ditt svar sparat."
+
+
+@dataclass(frozen=True)
+class BotFrameworkConfig:
+    """The attribute names botbuilder's configuration classes read."""
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TYPE: str
+    APP_TENANTID: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BotFrameworkConfig:
+        return cls(
+            APP_ID=settings.microsoft_app_id,
+            APP_PASSWORD=settings.microsoft_app_password.get_secret_value(),
+            APP_TYPE=settings.microsoft_app_type,
+            APP_TENANTID=settings.microsoft_app_tenant_id,
+        )
+
+    def __repr__(self) -> str:
+        return f"BotFrameworkConfig(APP_ID={self.APP_ID!r}, APP_TYPE={self.APP_TYPE!r}, APP_PASSWORD=***)"
+
+
+class TeamsGate(Middleware):
+    """Only Teams, and only the allowed tenants (Teams does not filter tenants for you)."""
+
+    def __init__(self, allowed_tenants: tuple[str, ...], *, dev: bool) -> None:
+        self.allowed = {t.lower() for t in allowed_tenants}
+        self.dev = dev
+
+    async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable[None]]) -> None:
+        activity = context.activity
+        if activity.channel_id != "msteams":
+            log.warning("dropped %s activity from channel %r", activity.type, activity.channel_id)
+            return
+        tenant = tenant_of(activity).lower()
+        if self.allowed and tenant not in self.allowed:
+            log.warning(
+                "dropped %s activity from tenant %r (not in LAGESBILD_ALLOWED_TENANTS)", activity.type, tenant
+            )
+            return
+        if not self.allowed and not self.dev:
+            log.warning(
+                "dropped %s activity: no tenant is allowed (set LAGESBILD_ALLOWED_TENANTS)", activity.type
+            )
+            return
+        await logic()
+
+
+class LagesbildAdapter(CloudAdapter):
+    def __init__(self, settings: Settings, *, dev: bool) -> None:
+        super().__init__(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig.from_settings(settings)))
+        self.use(TeamsGate(settings.tenant_allow_list, dev=dev))
+        self.on_turn_error = self._on_error
+
+    async def _on_error(self, context: TurnContext, error: Exception) -> None:
+        activity = context.activity
+        log.error(
+            "turn failed: %s activity %s from %s",
+            activity.type, activity.id, activity.from_property.id if activity.from_property else "?",
+            exc_info=error,
+        )  # fmt: skip
+        try:
+            await context.send_activity(ERROR_REPLY)
+        except Exception:  # the reply itself failed (e.g. the conversation is gone): the log says enough
+            log.warning("could not send the error reply", exc_info=True)

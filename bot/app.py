@@ -1,0 +1,142 @@
+"""The aiohttp application: `create_app(settings)` wires the database, the Bot Framework
+adapter and handler, the scheduler and the outbox dispatcher, and opens and closes them
+with the app (cleanup contexts). `/api/messages` is one line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from bot.adapter import LagesbildAdapter
+from bot.handler import LagesbildBot
+from bot.metrics import render_metrics
+from bot.prompts import TeamsPromptRenderer
+from bot.services import BotServices
+from lagesbild.jobs import Runtime, register_runtime, unregister_runtime
+from lagesbild.operations.cycle_messages import (
+    enqueue_deadline_summary,
+    enqueue_due_reminders,
+    enqueue_prompts,
+)
+from lagesbild.scheduler import create_scheduler
+from lagesbild.settings import Settings
+from reporting.model import Channel, Cycle
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+ADAPTER = web.AppKey("adapter", LagesbildAdapter)
+BOT = web.AppKey("bot", LagesbildBot)
+RUNTIME = web.AppKey("runtime", Runtime)
+DEV_WARNING_SECONDS = 60
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    if "application/json" not in request.headers.get("Content-Type", ""):
+        return web.json_response({"error": "Content-Type must be application/json"}, status=415)
+    try:
+        await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        log.warning("POST /api/messages with a body that is not JSON")
+        return web.json_response({"error": "body is not JSON"}, status=400)
+    response = await request.app[ADAPTER].process(request, request.app[BOT])
+    return response or web.Response(status=201)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = await render_metrics(request.app[DATABASE])
+    return web.Response(text=body, content_type="text/plain", charset="utf-8")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    dev: bool = False,
+    start_jobs: bool = True,
+    database_url: str | None = None,
+    clock: Callable[[], dt.datetime] = _utc_now,
+) -> web.Application:
+    if not settings.has_app_credentials and not dev:
+        raise RuntimeError(
+            "MicrosoftAppId och MicrosoftAppPassword saknas. Sätt dem, eller starta med --dev för lokal utveckling."
+        )
+    app = web.Application(client_max_size=1024**2)
+    app[SETTINGS] = settings
+
+    async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+        db = Database(database_url or settings.database)
+        app[DATABASE] = db
+        services = BotServices(db=db, tz=settings.tz, locale=settings.locale, clock=clock)
+        app[ADAPTER] = LagesbildAdapter(settings, dev=dev)
+        app[BOT] = LagesbildBot(services)
+        yield
+        await db.dispose()
+
+    async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+        db = app[DATABASE]
+        renderers = {Channel.TEAMS: TeamsPromptRenderer(settings.tz, settings.locale)}
+
+        async def prompts(cycle: Cycle) -> None:
+            await enqueue_prompts(db, cycle, renderers=renderers, tz=settings.tz)
+
+        async def summary(cycle: Cycle) -> None:
+            await enqueue_deadline_summary(db, cycle, tz=settings.tz)
+
+        async def reminders(now: dt.datetime) -> None:
+            await enqueue_due_reminders(db, now=now, tz=settings.tz)
+
+        runtime = Runtime(db=db, tz=settings.tz, on_opened=[prompts], on_closed=[summary], every_tick=[reminders],
+                          clock=clock)  # fmt: skip
+        app[RUNTIME] = runtime
+        key = f"app-{uuid.uuid4().hex[:8]}"
+        register_runtime(key, runtime)
+        scheduler = create_scheduler(
+            database_url or settings.database,
+            runtime_key=key,
+            interval_seconds=settings.scheduler_interval_seconds,
+        )
+        scheduler.start()
+        yield
+        scheduler.shutdown(wait=False)
+        unregister_runtime(key)
+
+    async def dev_warning_ctx(app: web.Application) -> AsyncIterator[None]:
+        async def warn() -> None:
+            while True:
+                log.warning(
+                    "utvecklingsläge: autentisering av Bot Framework-anrop är AV (dev mode, authentication off)"
+                )
+                await asyncio.sleep(DEV_WARNING_SECONDS)
+
+        task = asyncio.create_task(warn())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(database_ctx)
+    if start_jobs:
+        app.cleanup_ctx.append(scheduler_ctx)
+    if dev and not settings.has_app_credentials:
+        app.cleanup_ctx.append(dev_warning_ctx)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app

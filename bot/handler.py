@@ -1,0 +1,332 @@
+"""The Teams activity handler: translates Teams activities into operations and back.
+
+Each verb is a small `_handle_<verb>`; SQL lives in storage, rules in reporting and
+lagesbild.operations, cards in adaptive_cards. The `adaptiveCard/action` invoke is
+answered from `on_invoke_activity` with an `InvokeResponse` whose body is the model:
+botbuilder-python 4.17 serialises the `on_adaptive_card_invoke` return value twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.schema import AdaptiveCardInvokeResponse, Attachment, InvokeResponse
+from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
+
+from adaptive_cards.notice import notice_card
+from adaptive_cards.report import (
+    VERB_EDIT,
+    VERB_NOTHING_THIS_PERIOD,
+    VERB_SAVE_DRAFT,
+    VERB_SUBMIT,
+    CardTooLarge,
+)
+from bot.activities import CARD_CONTENT_TYPE
+from bot.cards import card_after_save, card_for_report
+from bot.commands import parse_command
+from bot.identity import identify, is_personal, tenant_of
+from bot.notices import tell_coordinators_about_unknown_user
+from bot.services import BotServices
+from lagesbild.operations.errors import OperationError
+from lagesbild.operations.members import set_away
+from lagesbild.operations.reports import (
+    CycleClosed,
+    ReportContext,
+    current_report,
+    next_cycle,
+    report_context,
+    save_report,
+)
+from reporting.formatting import format_datetime, format_day, format_period
+from reporting.model import Channel, Member, SubmissionState
+from reporting.report_input import InvalidReport, is_blank, nothing_this_period, parse_report_inputs
+from storage.database import Database
+from storage.repositories import OrganisationRepository, TeamsRepository
+from storage.repositories.teams import TeamsTeam
+
+log = logging.getLogger(__name__)
+
+HELP = (
+    "Jag samlar in lägesrapporter. Skriv **rapportera** för att få frågorna, **status** för att se vad du "
+    "skickat in, **frånvarande till 2026-12-30** om du är borta, **tillbaka** när du är åter."
+)
+SHORT_HELP = (
+    "Det där förstod jag inte.\n\nSkriv **rapportera** för frågorna eller **hjälp** för fler kommandon."
+)
+UNKNOWN_USER = (
+    "Hej! Du finns inte med i Lägesbilds medlemslista, så jag kan inte ta emot rapporter från dig ännu. "
+    "Kontakta samordnaren för lägesbilden i din kommun, så lägger hon eller han till dig. "
+    "Samordnaren har fått veta att du hört av dig."
+)
+
+
+class LagesbildBot(TeamsActivityHandler):
+    def __init__(self, services: BotServices) -> None:
+        self.services = services
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    # --- messages -------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        if not is_personal(turn_context.activity):
+            return  # channel messages for the bot (Brå decisions) arrive with a later feature
+        member = await identify(self.db, turn_context)
+        if member is None:
+            await self._handle_unknown_user(turn_context)
+            return
+        command = parse_command(turn_context.activity.text)
+        handler = getattr(self, f"_handle_{command.name}")
+        await handler(turn_context, member, command)
+
+    async def _handle_report(self, turn_context: TurnContext, member: Member, _command: Any) -> None:
+        context = await current_report(self.db, member)
+        if context is None:
+            await turn_context.send_activity(await self._no_open_cycle_text(member))
+            return
+        card = card_for_report(
+            context, now=self.services.clock(), tz=self.services.tz, locale=self.services.locale
+        )
+        await turn_context.send_activity(
+            MessageFactory.attachment(Attachment(content_type=CARD_CONTENT_TYPE, content=card))
+        )
+
+    async def _handle_status(self, turn_context: TurnContext, member: Member, _command: Any) -> None:
+        context = await current_report(self.db, member)
+        if context is None:
+            await turn_context.send_activity(await self._no_open_cycle_text(member))
+            return
+        tz = self.services.tz
+        period = format_period(context.cycle.period_from, context.cycle.period_to)
+        deadline = format_datetime(context.cycle.deadline.astimezone(tz), year=False)
+        submission = context.submission
+        if submission is None or not submission.answers:
+            text = f"Du har inte skickat något för {context.group.name} {period} ännu. Sista dag: {deadline}."
+        elif submission.state is SubmissionState.SUBMITTED and submission.submitted_at is not None:
+            sent = format_datetime(submission.submitted_at.astimezone(tz), year=False)
+            answered = sum(1 for a in submission.answers.values() if a.has_observations or a.comment)
+            text = (
+                f"Din rapport för {context.group.name} {period} skickades in {sent} "
+                f"({answered} frågor med svar). Du kan ändra den till och med {deadline}: skriv **rapportera**."
+            )
+        else:
+            text = f"Du har ett sparat utkast för {period} som inte är inskickat. Sista dag: {deadline}. Skriv **rapportera**."
+        if member.away_until is not None and member.is_away(self.services.clock().astimezone(tz).date()):
+            text += f"\n\nDu är markerad som frånvarande till och med {format_day(member.away_until)}."
+        await turn_context.send_activity(text)
+
+    async def _handle_away(self, turn_context: TurnContext, member: Member, command: Any) -> None:
+        if command.problem:
+            await turn_context.send_activity(command.problem)
+            return
+        today = self.services.clock().astimezone(self.services.tz).date()
+        try:
+            updated = await set_away(self.db, organisation=await self._organisation_name(member),
+                                     email=member.email, until=command.until, today=today)  # fmt: skip
+        except OperationError as exc:
+            await turn_context.send_activity(str(exc))
+            return
+        assert updated.away_until is not None
+        await turn_context.send_activity(
+            f"Noterat: du får inga utskick eller påminnelser till och med {format_day(updated.away_until)}. "
+            "Samordnaren ser att du är frånvarande. Skriv **tillbaka** när du är åter."
+        )
+
+    async def _handle_back(self, turn_context: TurnContext, member: Member, _command: Any) -> None:
+        today = self.services.clock().astimezone(self.services.tz).date()
+        await set_away(self.db, organisation=await self._organisation_name(member), email=member.email,
+                       until=None, today=today)  # fmt: skip
+        await turn_context.send_activity(
+            "Välkommen tillbaka! Du får utskicken igen. Skriv **rapportera** för frågorna."
+        )
+
+    async def _handle_help(self, turn_context: TurnContext, _member: Member, _command: Any) -> None:
+        await turn_context.send_activity(HELP)
+
+    async def _handle_unknown(self, turn_context: TurnContext, _member: Member, _command: Any) -> None:
+        await turn_context.send_activity(SHORT_HELP)
+
+    async def _handle_unknown_user(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        sender = activity.from_property
+        log.info(
+            "Teams user %s (tenant %s) is not in the directory",
+            sender.id if sender else "?",
+            tenant_of(activity),
+        )
+        await turn_context.send_activity(UNKNOWN_USER)
+        if sender is not None:
+            await tell_coordinators_about_unknown_user(
+                self.db, user_id=sender.id, aad_object_id=sender.aad_object_id, name=sender.name or "",
+                tenant_id=tenant_of(activity), now=self.services.clock(),
+            )  # fmt: skip
+
+    async def _no_open_cycle_text(self, member: Member) -> str:
+        upcoming = await next_cycle(self.db, member, self.services.clock())
+        if upcoming is None:
+            return "Det finns ingen öppen rapportperiod just nu."
+        opens = format_datetime(upcoming.opens_at.astimezone(self.services.tz), year=False)
+        return f"Det finns ingen öppen rapportperiod just nu. Nästa öppnar {opens}."
+
+    async def _organisation_name(self, member: Member) -> str:
+        async with self.db.session(readonly=True) as s:
+            for organisation in await OrganisationRepository(s).all():
+                if organisation.id == member.organisation_id:
+                    return organisation.name
+        raise OperationError("Kommunen hittades inte.")
+
+    # --- installation and roster ---------------------------------------------------------
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._on_installed(turn_context)
+
+    async def on_teams_members_added(
+        self, teams_members_added: list[TeamsChannelAccount], team_info: TeamInfo, turn_context: TurnContext
+    ) -> None:
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(m.id == bot_id for m in teams_members_added):
+            await self._on_installed(turn_context)
+        elif team_info is not None:
+            await self._sync_roster(turn_context, team_info)
+
+    async def _on_installed(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if is_personal(activity):
+            member = await identify(self.db, turn_context)
+            if member is None:
+                await self._handle_unknown_user(turn_context)
+                return
+            first = member.name.split()[0] if member.name else ""
+            await turn_context.send_activity(f"Hej {first}! Jag är Lägesbild. {HELP}")
+            return
+        team = TeamsInfo.get_team_id(turn_context)
+        if team:
+            await self._remember_team(turn_context, team)
+            await self._sync_roster(turn_context, TeamInfo(id=team))
+
+    async def _remember_team(self, turn_context: TurnContext, team_id: str) -> None:
+        activity = turn_context.activity
+        data: dict[str, Any] = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+        name = str((data.get("team") or {}).get("name") or "")
+        async with self.db.session() as s:
+            await TeamsRepository(s).save_team(
+                TeamsTeam(team_id=team_id, organisation_id=None, name=name, tenant_id=tenant_of(activity),
+                          service_url=activity.service_url or "", bot_id=activity.recipient.id,
+                          channel_id=activity.conversation.id)
+            )  # fmt: skip
+        log.info("installed in team %s (%s)", name or team_id, tenant_of(activity))
+
+    async def _sync_roster(self, turn_context: TurnContext, team_info: TeamInfo) -> None:
+        """Map the team's members to our members, so prompts can open 1:1 chats with them."""
+        from bot.roster import sync_roster
+
+        await sync_roster(self.db, turn_context, team_info)
+
+    # --- card actions -------------------------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        value: Any = turn_context.activity.value or {}
+        action = value.get("action") if isinstance(value, dict) else None
+        if not isinstance(action, dict):
+            return self._card_response(
+                notice_card("Kortet gick inte att läsa. Skriv **rapportera** för ett nytt.")
+            )
+        verb = action.get("verb")
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        member = await identify(self.db, turn_context)
+        if member is None:
+            await self._handle_unknown_user(turn_context)
+            return self._card_response(notice_card(UNKNOWN_USER))
+        handlers = {
+            VERB_SUBMIT: self._handle_submit,
+            VERB_SAVE_DRAFT: self._handle_save_draft,
+            VERB_NOTHING_THIS_PERIOD: self._handle_nothing_this_period,
+            VERB_EDIT: self._handle_edit,
+        }
+        handler = handlers.get(verb)
+        if handler is None:
+            log.warning("unknown card verb %r from member %s", verb, member.id)
+            return self._card_response(
+                notice_card("Den här knappen känner jag inte igen. Skriv **rapportera**.")
+            )
+        cycle_id = data.get("cycle")
+        if isinstance(cycle_id, str) and cycle_id.isdigit():
+            cycle_id = int(cycle_id)
+        if not isinstance(cycle_id, int) or isinstance(cycle_id, bool):
+            log.warning("card payload without a valid cycle from member %s", member.id)
+            return self._card_response(
+                notice_card("Kortet saknar uppgift om period. Skriv **rapportera** för ett nytt.")
+            )
+        try:
+            context = await report_context(self.db, member, cycle_id)
+            card = await handler(context, data)
+        except CycleClosed:
+            context = await report_context(self.db, member, cycle_id)
+            card = card_for_report(context, now=self.services.clock(), tz=self.services.tz)
+        except InvalidReport as exc:
+            log.warning("refused card payload from member %s: %s", member.id, exc)
+            card = notice_card(str(exc))
+        except OperationError as exc:
+            card = notice_card(str(exc))
+        except CardTooLarge:
+            log.exception("card too large for member %s", member.id)
+            card = notice_card(
+                "Svaret blev för långt för att visas i Teams, men det är sparat. Skriv **status**."
+            )
+        return self._card_response(card)
+
+    async def _handle_submit(self, context: ReportContext, data: dict[str, Any]) -> dict[str, Any]:
+        return await self._save(context, data, submit=True)
+
+    async def _handle_save_draft(self, context: ReportContext, data: dict[str, Any]) -> dict[str, Any]:
+        return await self._save(context, data, submit=False)
+
+    async def _handle_nothing_this_period(
+        self, context: ReportContext, _data: dict[str, Any]
+    ) -> dict[str, Any]:
+        now = self.services.clock()
+        answers = nothing_this_period(context.questionnaire)
+        submission = await save_report(self.db, context, answers, channel=Channel.TEAMS, submit=True, now=now)
+        return self._after(context, submission, now)
+
+    async def _handle_edit(self, context: ReportContext, _data: dict[str, Any]) -> dict[str, Any]:
+        return card_for_report(
+            context, now=self.services.clock(), tz=self.services.tz, locale=self.services.locale
+        )
+
+    async def _save(self, context: ReportContext, data: dict[str, Any], *, submit: bool) -> dict[str, Any]:
+        now = self.services.clock()
+        if not context.is_open(now):
+            raise CycleClosed(context.cycle)
+        parsed = parse_report_inputs(context.questionnaire, data)
+        if submit and is_blank(parsed.answers):
+            return card_for_report(
+                context, now=now, tz=self.services.tz, answers=parsed.answers,
+                warnings=[{"code": "message", "question": "", "detail": "Fyll i minst en fråga, eller tryck "
+                           "”Inget att rapportera den här perioden”."}],
+            )  # fmt: skip
+        if parsed.unconfirmed_warnings:
+            # Personal data found: nothing stored until the reporter edits or confirms.
+            return card_for_report(context, now=now, tz=self.services.tz, answers=parsed.answers,
+                                   warnings=parsed.unconfirmed_warnings)  # fmt: skip
+        submission = await save_report(self.db, context, parsed.answers, channel=Channel.TEAMS, submit=submit,
+                                       now=now, warnings=parsed.warnings)  # fmt: skip
+        return self._after(context, submission, now)
+
+    def _after(self, context: ReportContext, submission: Any, now: Any) -> dict[str, Any]:
+        updated = ReportContext(
+            context.member, context.group, context.cycle, context.questionnaire, submission
+        )
+        return card_after_save(updated, now=now, tz=self.services.tz, locale=self.services.locale)
+
+    @staticmethod
+    def _card_response(card: dict[str, Any]) -> InvokeResponse:
+        body = AdaptiveCardInvokeResponse(status_code=200, type=CARD_CONTENT_TYPE, value=card)
+        return InvokeResponse(status=200, body=body)

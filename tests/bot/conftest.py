@@ -1,0 +1,165 @@
+"""A seeded municipality and Teams users talking to the real handler through botbuilder's
+TestAdapter (each user an adapter whose template carries their Teams identity)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
+
+from bot.handler import LagesbildBot
+from bot.services import BotServices
+from lagesbild.operations.cycles import open_cycle, plan
+from lagesbild.operations.groups import create_group
+from lagesbild.operations.members import import_members
+from reporting.model import Cycle, ReportingGroup
+from storage.database import Database
+
+TZ = zoneinfo.ZoneInfo("Europe/Stockholm")
+TENANT = "11111111-2222-3333-4444-555555555555"
+MEMBERS = """name,email,agency,roles,channel
+Anna Andersson,anna@fagersta.se,fastighet,reporter,teams
+Bo Berg,bo@fagersta.se,fritid,reporter,email
+Cecilia Carlsson,cecilia@fagersta.se,skola,reporter;coordinator,teams
+"""
+AAD = {"anna@fagersta.se": "aad-anna", "cecilia@fagersta.se": "aad-cecilia"}
+
+
+@dataclass
+class Municipality:
+    group: ReportingGroup
+    cycle: Cycle
+
+
+@pytest.fixture
+async def municipality(db: Database) -> Municipality:
+    now = dt.datetime.now(dt.UTC)
+    group, _ = await create_group(db, organisation="Fagersta kommun", name="EST", preset="est-fagersta",
+                                  today=now.astimezone(TZ).date(), tz=TZ)  # fmt: skip
+    await import_members(db, organisation="Fagersta kommun", csv_text=MEMBERS)
+    from storage.repositories import MemberRepository
+
+    async with db.session() as s:
+        repo = MemberRepository(s)
+        for member in await repo.all():
+            if member.email in AAD:
+                await repo.set_aad_object_id(member.id, AAD[member.email])
+    await plan(db, group, count=2, now=now, tz=TZ)
+    cycle = await open_cycle(db, group, now=now)
+    return Municipality(group, cycle)
+
+
+class TeamsUser:
+    """One person in their personal chat with the bot."""
+
+    def __init__(self, bot: LagesbildBot, *, user_id: str, aad_object_id: str | None, name: str) -> None:
+        template = Activity(
+            channel_id="msteams",
+            service_url="https://smba.trafficmanager.net/emea/",
+            from_property=ChannelAccount(id=user_id, name=name, aad_object_id=aad_object_id),
+            recipient=ChannelAccount(id="28:lagesbild-bot", name="Lägesbild"),
+            conversation=ConversationAccount(id=f"a:personal-{user_id}", conversation_type="personal",
+                                             tenant_id=TENANT),
+            channel_data={"tenant": {"id": TENANT}},
+        )  # fmt: skip
+        self.adapter = TestAdapter(template_or_conversation=template)
+        self.bot = bot
+
+    async def say(self, text: str) -> list[Activity]:
+        await self.adapter.process_activity(Activity(type="message", text=text), self.bot.on_turn)
+        return self._drain()
+
+    async def press(self, verb: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Press an Action.Execute button; returns the card that replaces the pressed one."""
+        activity = Activity(
+            type="invoke", name="adaptiveCard/action",
+            value={"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"},
+        )  # fmt: skip
+        await self.adapter.process_activity(activity, self.bot.on_turn)
+        replies = self._drain()
+        invoke = [a for a in replies if a.type == "invokeResponse"]
+        assert len(invoke) == 1, replies
+        response = invoke[0].value
+        assert response.status == 200
+        body = response.body
+        assert body.status_code == 200 and body.type == "application/vnd.microsoft.card.adaptive"
+        card: dict[str, Any] = body.value
+        return card
+
+    def _drain(self) -> list[Activity]:
+        out = list(self.adapter.activity_buffer)
+        self.adapter.activity_buffer.clear()
+        return out
+
+
+@pytest.fixture
+def services(db: Database) -> BotServices:
+    return BotServices(db=db, tz=TZ)
+
+
+@pytest.fixture
+def bot(services: BotServices) -> LagesbildBot:
+    return LagesbildBot(services)
+
+
+@pytest.fixture
+def anna(bot: LagesbildBot, municipality: Municipality) -> TeamsUser:
+    return TeamsUser(bot, user_id="29:anna", aad_object_id="aad-anna", name="Anna Andersson")
+
+
+def card_text(card: dict[str, Any]) -> str:
+    """Every text a person can read on the card, in order."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("text", "title", "label", "placeholder"):
+                if isinstance(node.get(key), str):
+                    parts.append(node[key])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return "\n".join(parts)
+
+
+def input_ids(card: dict[str, Any]) -> list[str]:
+    ids: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input.") and "id" in node:
+                ids.append(node["id"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return ids
+
+
+def input_values(card: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input.") and "id" in node and "value" in node:
+                values[node["id"]] = node["value"]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return values
