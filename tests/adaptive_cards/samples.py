@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from adaptive_cards.notice import notice_card
 from adaptive_cards.report import (
     MAX_COMMENT,
     MAX_OBSERVATIONS,
@@ -147,6 +148,8 @@ def sample_cards() -> dict[str, dict[str, Any]]:
         "receipt_ludvika_open": _receipt("fas-ludvika", LUDVIKA_ANSWERS, cycle_open=True),
         "receipt_fagersta_nothing": _receipt("est-fagersta", nothing, cycle_open=True),
         "closed_fagersta": closed_card(group_name="EST Fagersta", deadline=DEADLINE, **PERIOD),
+        "notice_refused": notice_card("Ogiltig påverkan i fråga 1: välj 1–5."),
+        "notice_titled": notice_card("Kontakta samordnaren.", title="Du finns inte i medlemslistan"),
     }
 
 
