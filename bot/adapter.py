@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from botbuilder.core import Middleware, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botframework.connector.auth import AuthenticationConstants
 
 from bot.identity import tenant_of
 from lagesbild.settings import Settings
@@ -33,15 +34,39 @@ class BotFrameworkConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BotFrameworkConfig:
-        return cls(
-            APP_ID=settings.microsoft_app_id,
-            APP_PASSWORD=settings.microsoft_app_password.get_secret_value(),
-            APP_TYPE=settings.microsoft_app_type,
-            APP_TENANTID=settings.microsoft_app_tenant_id,
-        )
+        base = {
+            "APP_ID": settings.microsoft_app_id,
+            "APP_PASSWORD": settings.microsoft_app_password.get_secret_value(),
+            "APP_TYPE": settings.microsoft_app_type,
+            "APP_TENANTID": settings.microsoft_app_tenant_id,
+        }
+        if settings.bot_openid_metadata_url:
+            return ParameterizedBotFrameworkConfig(**base, metadata_url=settings.bot_openid_metadata_url)
+        return cls(**base)
 
     def __repr__(self) -> str:
         return f"BotFrameworkConfig(APP_ID={self.APP_ID!r}, APP_TYPE={self.APP_TYPE!r}, APP_PASSWORD=***)"
+
+
+@dataclass(frozen=True, repr=False)
+class ParameterizedBotFrameworkConfig(BotFrameworkConfig):
+    """Public-cloud endpoints with another key-metadata URL. botbuilder switches to its
+    parameterized authentication when any endpoint is given, and then needs all of them."""
+
+    metadata_url: str = ""
+
+    @property
+    def TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL(self) -> str:  # noqa: N802 - botbuilder's name
+        return self.metadata_url
+
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+    TO_CHANNEL_FROM_BOT_LOGIN_URL = AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL
+    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+    TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
+        AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
+    )
+    OAUTH_URL = AuthenticationConstants.OAUTH_URL
+    CALLER_ID = "urn:botframework:azure"
 
 
 class TeamsGate(Middleware):

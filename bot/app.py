@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 
+import jwt
 from aiohttp import web
 
 from bot.adapter import LagesbildAdapter
@@ -52,7 +53,13 @@ async def messages(request: web.Request) -> web.StreamResponse:
     except (json.JSONDecodeError, UnicodeDecodeError):
         log.warning("POST /api/messages with a body that is not JSON")
         return web.json_response({"error": "body is not JSON"}, status=400)
-    response = await request.app[ADAPTER].process(request, request.app[BOT])
+    try:
+        response = await request.app[ADAPTER].process(request, request.app[BOT])
+    except jwt.PyJWTError as exc:
+        # botframework-connector lets a malformed token escape as a decode error (HTTP 500);
+        # it is an unauthenticated request like any other.
+        log.warning("POST /api/messages with an unreadable token: %s", exc.__class__.__name__)
+        raise web.HTTPUnauthorized() from None
     return response or web.Response(status=201)
 
 

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     microsoft_app_type: str = Field("MultiTenant", alias="MicrosoftAppType")
     microsoft_app_tenant_id: str = Field("", alias="MicrosoftAppTenantId")
     allowed_tenants: str = Field("", alias="LAGESBILD_ALLOWED_TENANTS")
+    bot_openid_metadata_url: str = Field("", alias="LAGESBILD_BOT_OPENID_METADATA_URL")
 
     data_dir: Path = Field(default_factory=_default_data_dir, alias="LAGESBILD_DATA_DIR")
     database_url: SecretStr | None = Field(None, alias="DATABASE_URL")

@@ -1,0 +1,144 @@
+"""The HTTP edge: authentication, the channel and tenant gate, bad bodies, health."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_app
+from lagesbild.settings import Settings
+from storage.database import Database
+from tests.bot.conftest import TENANT, Municipality
+from tests.conftest import table_count
+
+
+def settings_for(database_url: str, **extra: str) -> Settings:
+    return Settings(DATABASE_URL=database_url, **extra)  # type: ignore[arg-type]
+
+
+def activity(channel: str = "msteams", tenant: str = TENANT, text: str = "rapportera") -> dict[str, object]:
+    return {
+        "type": "message", "id": "1", "channelId": channel, "text": text,
+        "serviceUrl": "http://127.0.0.1:9/unreachable/",
+        "from": {"id": "29:anna", "name": "Anna", "aadObjectId": "aad-anna"},
+        "recipient": {"id": "28:bot", "name": "Lägesbild"},
+        "conversation": {"id": "a:personal-anna", "conversationType": "personal", "tenantId": tenant},
+        "channelData": {"tenant": {"id": tenant}},
+    }  # fmt: skip
+
+
+@pytest.fixture
+async def client_for(database_url: str) -> AsyncIterator:  # type: ignore[type-arg]
+    clients: list[TestClient] = []
+
+    async def make(settings: Settings, *, dev: bool) -> TestClient:
+        client = TestClient(TestServer(create_app(settings, dev=dev, start_jobs=False)))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()
+
+
+async def test_with_credentials_an_unauthenticated_post_is_401_and_nothing_is_stored(
+    client_for, database_url: str, municipality: Municipality, db: Database
+) -> None:  # type: ignore[no-untyped-def]
+    settings = settings_for(database_url, MicrosoftAppId="11111111-aaaa-bbbb-cccc-000000000000",
+                            MicrosoftAppPassword="not-a-real-secret", LAGESBILD_ALLOWED_TENANTS=TENANT)  # fmt: skip
+    client = await client_for(settings, dev=False)
+    for headers in ({}, {"Authorization": "Bearer forged.token.value"}):
+        response = await client.post("/api/messages", json=activity(), headers=headers)
+        assert response.status == 401
+    assert await table_count(db, "teams_addresses") == 0
+    assert await table_count(db, "submissions") == 0
+
+
+async def test_other_channels_and_tenants_are_dropped(
+    client_for, database_url: str, municipality: Municipality, db: Database
+) -> None:  # type: ignore[no-untyped-def]
+    client = await client_for(settings_for(database_url, LAGESBILD_ALLOWED_TENANTS=TENANT), dev=True)
+    for body in (activity(channel="emulator"), activity(tenant="99999999-0000-0000-0000-000000000000")):
+        response = await client.post("/api/messages", json=body)
+        assert response.status == 201
+    assert await table_count(db, "teams_addresses") == 0, "a dropped activity leaves no trace"
+
+
+async def test_bad_bodies_get_4xx_not_500(client_for, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    client = await client_for(settings_for(database_url), dev=True)
+    assert (
+        await client.post("/api/messages", data=b"{not json", headers={"Content-Type": "application/json"})
+    ).status == 400
+    assert (await client.post("/api/messages", data=b"hello")).status == 415
+    health = await client.get("/healthz")
+    assert health.status == 200 and (await health.json()) == {"status": "ok"}
+    metrics = await (await client.get("/metrics")).text()
+    assert 'lagesbild_outbox_messages{state="pending"} 0' in metrics
+
+
+def test_create_app_refuses_to_run_without_credentials_unless_dev(database_url: str) -> None:
+    with pytest.raises(RuntimeError, match="--dev"):
+        create_app(settings_for(database_url), dev=False)
+
+
+def test_serve_without_credentials_refuses_and_says_why(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("Microsoft")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.db'}"
+    result = subprocess.run([sys.executable, "-m", "lagesbild", "serve"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 1
+    assert "MicrosoftAppId och MicrosoftAppPassword saknas" in result.stderr and "--dev" in result.stderr
+
+
+APP_ID = "11111111-aaaa-bbbb-cccc-000000000000"
+
+
+def invoke(cycle: int) -> dict[str, object]:
+    body = activity()
+    body.update(
+        type="invoke", name="adaptiveCard/action", text=None,
+        value={"action": {"type": "Action.Execute", "verb": "report.nothing_this_period", "data": {"cycle": cycle}}},
+    )  # fmt: skip
+    return body
+
+
+async def test_only_a_token_signed_by_the_bot_framework_for_this_app_is_accepted(
+    client_for, database_url: str, municipality: Municipality, db: Database
+) -> None:  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from tests.emulators.bot_identity import BotIdentityEmulator
+
+    with BotIdentityEmulator() as identity:
+        settings = settings_for(database_url, MicrosoftAppId=APP_ID, MicrosoftAppPassword="not-a-real-secret",
+                                LAGESBILD_ALLOWED_TENANTS=TENANT,
+                                LAGESBILD_BOT_OPENID_METADATA_URL=identity.metadata_url)  # fmt: skip
+        client = await client_for(settings, dev=False)
+        service_url = str(activity()["serviceUrl"])
+        stranger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        refused = [
+            identity.token(app_id=APP_ID, service_url=service_url, key=stranger_key),
+            identity.token(app_id="22222222-0000-0000-0000-000000000000", service_url=service_url),
+            identity.token(app_id=APP_ID, service_url="https://evil.example/"),
+        ]
+        for token in refused:
+            response = await client.post("/api/messages", json=invoke(municipality.cycle.id),
+                                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+            assert response.status == 401
+        assert await table_count(db, "submissions") == 0
+
+        good = identity.token(app_id=APP_ID, service_url=service_url)
+        response = await client.post("/api/messages", json=invoke(municipality.cycle.id),
+                                     headers={"Authorization": f"Bearer {good}"})  # fmt: skip
+        assert response.status == 200
+        body = await response.json()
+        assert body["value"]["body"][0]["text"].startswith("Tack! Inskickad")
+        assert identity.requests >= 2, "the keys came from the emulated metadata endpoint"
+    assert await table_count(db, "submissions") == 1

@@ -1,0 +1,1 @@
+"""Local servers speaking the wire formats of Microsoft cloud services, for tests and benchmarks."""
