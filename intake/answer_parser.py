@@ -88,7 +88,7 @@ _COLOURS = {
     "rod": "red", "rott": "red", "roda": "red", "red": "red", "\U0001f534": "red",
 }  # fmt: skip
 _COLOUR_RE = re.compile(
-    r"^(" + "|".join(sorted(_COLOURS, key=len, reverse=True)) + r")\b[.!]*\s*[,.:;-]?\s*(.*)$"
+    r"^(" + "|".join(sorted(_COLOURS, key=len, reverse=True)) + r")(?!\w)[.!]*\s*[,.:;-]?\s*(.*)$"
 )
 _COLOUR_ONLY_RE = re.compile(r"^(" + "|".join(sorted(_COLOURS, key=len, reverse=True)) + r")[.!]*$")
 
@@ -153,7 +153,8 @@ def _is_filler(line: str) -> bool:
 
 _BULLET_RE = re.compile(r"^(?:[-*\u2022\u00b7\u25aa\u25cf\u25e6\u2013\u2014\u25cb>]|\d+\s*[.)](?=\s))\s*")
 _BARE_BULLET_RE = re.compile(r"^[-*\u2022\u00b7\u2013\u2014]+$")
-_BOLD_RE = re.compile(r"^[*_]+|[*_]+$")
+# "*1. Ordningsstörningar*", "**Hot och våld:** inget": bold, as HTML mail shows in plain text.
+_BOLD_RE = re.compile(r"^([*_]{1,2})(\S[^*_]*?)\1(?=\s|$)")
 
 
 def _tokens(text: str) -> list[str]:
@@ -287,7 +288,7 @@ class _Heading:
 
 
 def _clean(line: str) -> str:
-    return _BOLD_RE.sub("", clean_spaces(unquote(line))).strip()
+    return _BOLD_RE.sub(r"\2", clean_spaces(unquote(line))).strip()
 
 
 def _strip_question_text(rest: str, question: Question) -> str:

@@ -113,6 +113,8 @@ def decode_bytes(payload: bytes, declared: str | None, problems: _Collector) -> 
             text = payload.decode("utf-8")
             if codec not in (None, "utf-8"):
                 problems.add("charset", f"declared {declared}, decoded as utf-8")
+            elif codec is None and declared:
+                problems.add("charset", f"unknown charset {declared!r}, decoded as utf-8")
         except UnicodeDecodeError:
             if codec == "utf-8":
                 problems.add("charset", "declared utf-8, decoded as windows-1252")
