@@ -23,6 +23,8 @@ from storage.database import Database
 from storage.migrate import upgrade
 from storage.models import Base
 
+pytest_plugins = ["tests.world"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BACKENDS = [
     b.strip() for b in os.environ.get("LAGESBILD_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()

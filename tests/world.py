@@ -1,5 +1,6 @@
-"""A seeded municipality and Teams users talking to the real handler through botbuilder's
-TestAdapter (each user an adapter whose template carries their Teams identity)."""
+"""Shared test world: a seeded municipality and Teams users talking to the real handler through
+botbuilder's TestAdapter (each user an adapter whose template carries their Teams identity).
+Registered for every test as a pytest plugin by tests/conftest.py."""
 
 from __future__ import annotations
 

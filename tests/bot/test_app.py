@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import create_app
 from lagesbild.settings import Settings
 from storage.database import Database
-from tests.bot.conftest import TENANT, Municipality
 from tests.conftest import table_count
+from tests.world import TENANT, Municipality
 
 
 def settings_for(database_url: str, **extra: str) -> Settings:

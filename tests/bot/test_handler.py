@@ -9,8 +9,8 @@ from bot.handler import LagesbildBot
 from reporting.model import SubmissionState
 from storage.database import Database
 from storage.repositories import MemberRepository, OutboxRepository, SubmissionRepository
-from tests.bot.conftest import Municipality, TeamsUser, card_text, input_ids, input_values
 from tests.conftest import table_count
+from tests.world import Municipality, TeamsUser, card_text, input_ids, input_values
 
 
 def three_answers(cycle: int) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from reporting.model import Answer, Channel
 from reporting.outbox import MessageKind
 from storage.database import Database
 from storage.repositories import MemberRepository, OutboxRepository
-from tests.bot.conftest import TZ, Municipality, municipality  # noqa: F401 - the fixture
+from tests.world import TZ, Municipality
 
 RENDERERS = {Channel.TEAMS: TeamsPromptRenderer(TZ)}
 
