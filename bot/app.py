@@ -9,8 +9,9 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import jwt
 from aiohttp import web
@@ -72,6 +73,18 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(text=body, content_type="text/plain", charset="utf-8")
 
 
+@web.middleware
+async def server_timing(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """`Server-Timing: app;dur=…` on every response: the server's own time, for operators
+    and for bench/submit.py, which must not count the client's time."""
+    started = time.perf_counter()
+    response = await handler(request)
+    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
+
+
 def create_app(
     settings: Settings,
     *,
@@ -84,7 +97,7 @@ def create_app(
         raise RuntimeError(
             "MicrosoftAppId och MicrosoftAppPassword saknas. Sätt dem, eller starta med --dev för lokal utveckling."
         )
-    app = web.Application(client_max_size=1024**2)
+    app = web.Application(client_max_size=1024**2, middlewares=[server_timing])
     app[SETTINGS] = settings
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
