@@ -82,6 +82,11 @@ _LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"^(?:(?:sammanstalld\s+)?bedomning|assessment|trafikljus|farg)\s*[¹²]?\s*[:=-]?\s*(.*)$"),
     ),
 )
+# Every label above begins with one of these: a cheap test before trying them one by one.
+_LABEL_START_RE = re.compile(
+    r"^(?:svar|answer|observation|iakttagelser|paverkan|impact|kommentar|atgard|comment|action|plats|tid"
+    r"|var och|places|where|sammanstalld|bedomning|assessment|trafikljus|farg)"
+)
 _COLOURS = {
     "gron": "green", "gront": "green", "grona": "green", "green": "green", "\U0001f7e2": "green",
     "gul": "yellow", "gult": "yellow", "gula": "yellow", "yellow": "yellow", "\U0001f7e1": "yellow",
@@ -177,6 +182,14 @@ class _ThemeIndex:
         self.sizes: dict[str, int] = {}
         self.headings: dict[str, _Heading | None] = {}
         self._matches: dict[tuple[str, bool], str | None] = {}
+        # Folded once: themes (original, folded) and the first words of each question text.
+        self.themes = {
+            q.number: [(t, fold(t)) for t in (q.theme.sv, q.theme.en) if t] for q in questionnaire.questions
+        }
+        self.question_heads = {
+            q.number: [(fold(t)[:25], t.count("?")) for t in (q.text.sv, q.text.en) if t]
+            for q in questionnaire.questions
+        }
         for q in questionnaire.questions:
             sv_tokens = _tokens(q.theme.sv)
             self.sizes[q.number] = len(sv_tokens)
@@ -291,13 +304,13 @@ def _clean(line: str) -> str:
     return _BOLD_RE.sub(r"\2", clean_spaces(unquote(line))).strip()
 
 
-def _strip_question_text(rest: str, question: Question) -> str:
+def _strip_question_text(rest: str, index: _ThemeIndex, number: str) -> str:
     """Drop the template's question text after a heading ("Fråga 1, Tema: Vilka …?")."""
+    if not rest:
+        return rest
     folded = fold(rest)
-    for text in (question.text.sv, question.text.en):
-        head = fold(text)[:25]
+    for head, marks in index.question_heads[number]:
         if head and folded.startswith(head):
-            marks = text.count("?")
             if marks == 0:
                 return ""
             parts = rest.split("?", marks)
@@ -308,16 +321,16 @@ def _strip_question_text(rest: str, question: Question) -> str:
 def _theme_prefix(rest: str, questionnaire: Questionnaire, number: str) -> tuple[bool, str]:
     """Whether `rest` begins with the question's theme; and the text after it."""
     index = _index(questionnaire)
-    question = questionnaire.question(number)
     label, colon, after = rest.partition(":")
     if colon and index.match(label) == number:
-        return True, _strip_question_text(after.strip(), question)
+        return True, _strip_question_text(after.strip(), index, number)
     if not colon and index.match(rest) == number:
         return True, ""
-    for theme in (question.theme.sv, question.theme.en):
-        if fold(rest).startswith(fold(theme)):
-            return True, _strip_question_text(rest[len(theme) :].lstrip(" :,-"), question)
-    stripped = _strip_question_text(rest, question)
+    folded = fold(rest)
+    for theme, folded_theme in index.themes[number]:
+        if folded.startswith(folded_theme):
+            return True, _strip_question_text(rest[len(theme) :].lstrip(" :,-"), index, number)
+    stripped = _strip_question_text(rest, index, number)
     return stripped != rest, stripped
 
 
@@ -360,7 +373,7 @@ def _find_heading(line: str, questionnaire: Questionnaire) -> _Heading | None:
     if colon and len(label) <= 60:
         number = index.match(label)
         if number is not None:
-            return _Heading(number, _strip_question_text(after.strip(), questionnaire.question(number)), True)
+            return _Heading(number, _strip_question_text(after.strip(), index, number), True)
     elif not colon and len(line) <= 60:
         number = index.match(line, need_full=True)
         if number is not None:
@@ -485,7 +498,7 @@ class _Reader:
         pending = self.field if self.field.endswith("_pending") else ""
         if pending:
             self.field = self._default_field()
-        for name, pattern in _LABELS:
+        for name, pattern in _LABELS if _LABEL_START_RE.match(folded) else ():
             m = pattern.match(folded)
             if not m:
                 continue

@@ -18,7 +18,7 @@ _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u
 
 def unquote(line: str) -> str:
     """`line` without its leading ``>`` quote markers."""
-    return _QUOTE_PREFIX_RE.sub("", line)
+    return _QUOTE_PREFIX_RE.sub("", line) if ">" in line else line
 
 
 def quote_depth(line: str) -> int:
@@ -28,6 +28,8 @@ def quote_depth(line: str) -> int:
 
 def clean_spaces(text: str) -> str:
     """Non-breaking and zero-width spaces as plain spaces, runs collapsed, ends stripped."""
+    if text.isascii() and "  " not in text and "\t" not in text:
+        return text.strip()
     return _SPACE_RE.sub(" ", text).strip()
 
 
@@ -75,6 +77,7 @@ def _same_length_table() -> dict[int, str]:
 _SAME_LENGTH = _same_length_table()
 
 
+@lru_cache(maxsize=16384)
 def fold_same_length(text: str) -> str:
     """Like `fold`, but every character stays where it was, so match positions index `text`.
 
