@@ -15,6 +15,7 @@ from botbuilder.core import Middleware, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botframework.connector.auth import AuthenticationConstants
 
+from bot.auth_cache import CachingBotFrameworkAuthentication
 from bot.identity import tenant_of
 from lagesbild.settings import Settings
 
@@ -97,7 +98,8 @@ class TeamsGate(Middleware):
 
 class LagesbildAdapter(CloudAdapter):
     def __init__(self, settings: Settings, *, dev: bool) -> None:
-        super().__init__(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig.from_settings(settings)))
+        authentication = ConfigurationBotFrameworkAuthentication(BotFrameworkConfig.from_settings(settings))
+        super().__init__(CachingBotFrameworkAuthentication(authentication))
         self.use(TeamsGate(settings.tenant_allow_list, dev=dev))
         self.on_turn_error = self._on_error
 
