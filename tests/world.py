@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,54 +114,30 @@ def anna(bot: LagesbildBot, municipality: Municipality) -> TeamsUser:
     return TeamsUser(bot, user_id="29:anna", aad_object_id="aad-anna", name="Anna Andersson")
 
 
+def _nodes(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object in the card, depth first, in document order."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _nodes(item)
+
+
 def card_text(card: dict[str, Any]) -> str:
     """Every text a person can read on the card, in order."""
-    parts: list[str] = []
+    keys = ("text", "title", "label", "placeholder")
+    return "\n".join(n[k] for n in _nodes(card) for k in keys if isinstance(n.get(k), str))
 
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key in ("text", "title", "label", "placeholder"):
-                if isinstance(node.get(key), str):
-                    parts.append(node[key])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
 
-    walk(card)
-    return "\n".join(parts)
+def _inputs(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [n for n in _nodes(card) if str(n.get("type", "")).startswith("Input.") and "id" in n]
 
 
 def input_ids(card: dict[str, Any]) -> list[str]:
-    ids: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input.") and "id" in node:
-                ids.append(node["id"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return ids
+    return [n["id"] for n in _inputs(card)]
 
 
 def input_values(card: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input.") and "id" in node and "value" in node:
-                values[node["id"]] = node["value"]
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return values
+    return {n["id"]: n["value"] for n in _inputs(card) if "value" in n}
