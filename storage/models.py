@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -343,3 +344,63 @@ class OutboxAttemptRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+INBOUND_STATES = ("processing", "stored", "closed", "quarantined", "ignored", "rejected")
+INBOUND_KINDS = ("report", "auto_reply", "bounce", "unknown_sender")
+
+
+class InboundEmailRow(Base):
+    """Every email the intake received, once (`message_id` is unique: the Message-ID, or a
+    content hash when the mail has none), with its raw bytes and what became of it.
+
+    `raw` is the message as received, except that attachment content is replaced by a
+    note unless attachments are kept (metadata stays in `attachments`), and a message over
+    10 MB keeps only its header block (`raw_complete` is false in both cases). `status`:
+    processing (claimed by a worker since `claimed_at`), stored, closed (the period was
+    closed; nothing stored), quarantined (unknown sender), ignored (auto-reply, bounce),
+    rejected (nothing could be stored; `reason` says why). `saved_at` is the time given to
+    the report's save, so a worker taking over a stale claim can tell whether it happened."""
+
+    __tablename__ = "inbound_emails"
+    __table_args__ = (
+        CheckConstraint("status IN ({})".format(", ".join(f"'{s}'" for s in INBOUND_STATES)), name="status"),
+        CheckConstraint(
+            "kind IS NULL OR kind IN ({})".format(", ".join(f"'{k}'" for k in INBOUND_KINDS)), name="kind"
+        ),
+        Index("ix_inbound_emails_status_sender", "status", "sender"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(1000), unique=True)
+    source: Mapped[str] = mapped_column(String(20))
+    mailbox_ref: Mapped[str | None] = mapped_column(String(500))
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[dt.datetime] = mapped_column()
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="processing")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id", ondelete="SET NULL"))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw_complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    parsed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column()
+    saved_at: Mapped[dt.datetime | None] = mapped_column()
+    processed_at: Mapped[dt.datetime | None] = mapped_column()
+    released_at: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class MailboxStateRow(Base):
+    """What a mailbox client must remember between polls (Graph: the inbox's deltaLink)."""
+
+    __tablename__ = "mailbox_states"
+
+    mailbox: Mapped[str] = mapped_column(String(300), primary_key=True)
+    delta_link: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
