@@ -1,0 +1,107 @@
+"""End-to-end fixtures: a bot process, the real Agents Playground pointed at it, and a client.
+
+Nothing here skips: if Node.js, npm or the Playground's install is missing or broken, the test
+fails with the reason (npm's own output included). The Playground's config file and logs for a
+test are under that test's tmp_path, so a failure leaves them to read.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from lagesbild.playground import Playground, PlaygroundError, die_with_parent, free_port
+from tests.e2e.playground_client import PlaygroundClient
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class BotProcess:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.url}/api/messages"
+
+    def output(self) -> str:
+        return self.log.read_text("utf-8", errors="replace")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture
+def echo_bot(tmp_path: Path) -> Iterator[BotProcess]:
+    """tests/e2e/echo_bot.py in its own process group on a free port, ready when /healthz answers."""
+    port = free_port()
+    log = tmp_path / "echo_bot.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.echo_bot", "--port", str(port)],
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent if sys.platform == "linux" else None,
+        )
+    bot = BotProcess(f"http://127.0.0.1:{port}", process, log)
+    try:
+        _wait_healthy(bot)
+        yield bot
+    finally:
+        _stop(process)
+
+
+def _wait_healthy(bot: BotProcess, timeout: float = 30.0) -> None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if bot.process.poll() is not None:
+            pytest.fail(f"the echo bot exited with {bot.process.returncode}:\n{bot.output()}", pytrace=False)
+        try:
+            with opener.open(f"{bot.url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    pytest.fail(
+        f"the echo bot did not answer /healthz within {timeout:.0f} s:\n{bot.output()}", pytrace=False
+    )
+
+
+@pytest.fixture
+async def playground(echo_bot: BotProcess, tmp_path: Path) -> AsyncIterator[Playground]:
+    pg = Playground(echo_bot.endpoint, work_dir=tmp_path / "playground")
+    try:
+        await pg.start()
+    except PlaygroundError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield pg
+    finally:
+        await pg.stop()
+
+
+@pytest.fixture
+async def client(playground: Playground) -> AsyncIterator[PlaygroundClient]:
+    async with PlaygroundClient(playground.url) as connected:
+        yield connected
