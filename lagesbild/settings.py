@@ -49,6 +49,34 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", alias="LAGESBILD_LOG_LEVEL")
     scheduler_interval_seconds: int = Field(60, alias="LAGESBILD_SCHEDULER_INTERVAL", ge=5, le=3600)
 
+    # --- Email (issue 4): sending prompts and receipts, reading replies ---
+    mail_from: str = Field("", alias="LAGESBILD_MAIL_FROM")
+    mail_from_name: str = Field("Lägesbild", alias="LAGESBILD_MAIL_FROM_NAME")
+    mail_send: str = Field("none", alias="LAGESBILD_MAIL_SEND")
+    mail_receive: str = Field("none", alias="LAGESBILD_MAIL_RECEIVE")
+    mail_processed_folder: str = Field("Behandlade", alias="LAGESBILD_MAIL_PROCESSED_FOLDER")
+    mail_poll_interval: int = Field(60, alias="LAGESBILD_MAIL_POLL_INTERVAL", ge=5, le=3600)
+    mail_keep_attachments: bool = Field(False, alias="LAGESBILD_MAIL_KEEP_ATTACHMENTS")
+    mail_ca_file: str = Field("", alias="LAGESBILD_MAIL_CA_FILE")
+    smtp_host: str = Field("", alias="LAGESBILD_SMTP_HOST")
+    smtp_port: int = Field(587, alias="LAGESBILD_SMTP_PORT", ge=1, le=65535)
+    smtp_security: str = Field("starttls", alias="LAGESBILD_SMTP_SECURITY")
+    smtp_username: str = Field("", alias="LAGESBILD_SMTP_USERNAME")
+    smtp_password: SecretStr = Field(SecretStr(""), alias="LAGESBILD_SMTP_PASSWORD")
+    imap_host: str = Field("", alias="LAGESBILD_IMAP_HOST")
+    imap_port: int = Field(993, alias="LAGESBILD_IMAP_PORT", ge=1, le=65535)
+    imap_security: str = Field("tls", alias="LAGESBILD_IMAP_SECURITY")
+    imap_auth: str = Field("password", alias="LAGESBILD_IMAP_AUTH")
+    imap_username: str = Field("", alias="LAGESBILD_IMAP_USERNAME")
+    imap_password: SecretStr = Field(SecretStr(""), alias="LAGESBILD_IMAP_PASSWORD")
+    imap_folder: str = Field("INBOX", alias="LAGESBILD_IMAP_FOLDER")
+    mail_tenant_id: str = Field("", alias="LAGESBILD_MAIL_TENANT_ID")
+    mail_client_id: str = Field("", alias="LAGESBILD_MAIL_CLIENT_ID")
+    mail_client_secret: SecretStr = Field(SecretStr(""), alias="LAGESBILD_MAIL_CLIENT_SECRET")
+    mail_authority_host: str = Field("https://login.microsoftonline.com", alias="LAGESBILD_MAIL_AUTHORITY_HOST")
+    graph_url: str = Field("https://graph.microsoft.com/v1.0", alias="LAGESBILD_GRAPH_URL")
+    graph_mailbox: str = Field("", alias="LAGESBILD_GRAPH_MAILBOX")
+
     @field_validator("microsoft_app_type")
     @classmethod
     def _app_type(cls, value: str) -> str:
@@ -64,6 +92,31 @@ class Settings(BaseSettings):
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("is not a known IANA time zone, e.g. Europe/Stockholm") from exc
+        return value
+
+    @field_validator("mail_send", "mail_receive")
+    @classmethod
+    def _mail_transport(cls, value: str, info: Any) -> str:
+        value = value.strip().lower() or "none"
+        allowed = ("none", "smtp", "graph") if info.field_name == "mail_send" else ("none", "imap", "graph")
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    @field_validator("smtp_security", "imap_security")
+    @classmethod
+    def _mail_security(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("tls", "starttls", "none"):
+            raise ValueError("must be tls, starttls or none")
+        return value
+
+    @field_validator("imap_auth")
+    @classmethod
+    def _imap_auth(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("password", "xoauth2"):
+            raise ValueError("must be password or xoauth2")
         return value
 
     @field_validator("locale")
@@ -93,6 +146,11 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite:///{self.data_dir / 'lagesbild.db'}"
+
+    @property
+    def mailbox_address(self) -> str:
+        """The mailbox Graph reads and sends as: LAGESBILD_GRAPH_MAILBOX, else LAGESBILD_MAIL_FROM."""
+        return self.graph_mailbox or self.mail_from
 
     @property
     def has_app_credentials(self) -> bool:

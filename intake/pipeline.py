@@ -1,0 +1,422 @@
+"""The one inbound pipeline: every email, whichever mailbox it came from, goes through `ingest`.
+
+Order. Decode (`intake.mime`, never raises) → claim the email by Message-ID (a content
+hash when it has none; the unique constraint makes it once-only, see
+`storage.repositories.inbound`) → classify: auto-reply and bounce are kept and ignored
+(no receipt); an unknown sender is kept in quarantine and the coordinators are told at
+most once a day per sender; a report is mapped to its cycle (subject token ``[LB-n]``,
+else In-Reply-To/References naming one of our prompts or sent mails, else a token in the
+quoted text, else the member's open cycle), parsed with that cycle's questionnaire,
+stored through `save_report` (channel email; per question the latest answer wins,
+whichever channel it came from), and a receipt is queued in the outbox.
+
+Nothing is lost: the raw message is kept in `inbound_emails.raw` whatever happens (a mail
+over 10 MB keeps its header block and the sender is told; attachment content is
+replaced by a note unless `keep_attachments`, metadata stays), with a status and a
+reason, and each odd case is logged on one line for the operator. A mail for a closed
+period gets a reply saying so and nothing is stored.
+
+Crash safety. The claim, the report's save and the finishing step (status + receipt) are
+three commits. Before saving, the claim notes the time the save will carry; a worker
+that takes over a claim left by a dead process checks for a revision with exactly that
+time, so a report is never saved twice. A mailbox marks a mail processed only after
+`ingest` returned (`IngestResult.done`), so a crash before the move means the mail is
+fetched again and found as a duplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import hashlib
+import logging
+import zoneinfo
+from dataclasses import dataclass
+from email import policy
+from typing import Any
+
+from intake import receipts
+from intake.classify import Kind, classify
+from intake.cycle_token import parse_token
+from intake.message import MAX_PARSED_SIZE, InboundEmail, Problem
+from intake.mime import parse_message
+from intake.parse import parse_email
+from intake.prompts import parse_reference
+from lagesbild.operations.errors import InputError
+from lagesbild.operations.notify import notice
+from lagesbild.operations.reports import (
+    CycleClosed,
+    ReportContext,
+    current_report,
+    member_by_identity,
+    report_context,
+    save_report,
+)
+from reporting.model import Answer, Channel, Member, Role
+from reporting.outbox import MessageKind, NewMessage
+from storage.database import Database
+from storage.errors import NotFound
+from storage.repositories import MemberRepository, OrganisationRepository, OutboxRepository
+from storage.repositories.inbound import ClaimOutcome, InboundRepository, InboundStatus
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TZ = zoneinfo.ZoneInfo("Europe/Stockholm")
+DEFAULT_LEASE = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What became of one email. `status` is an `InboundStatus` value, or ``duplicate``
+    (processed before) or ``busy`` (another worker holds it right now)."""
+
+    status: str
+    message_id: str
+    inbound_id: int | None = None
+    kind: str = ""
+    member_id: int | None = None
+    cycle_id: int | None = None
+    receipt: bool = False
+    reason: str = ""
+
+    @property
+    def done(self) -> bool:
+        """Whether the mailbox may mark the mail processed (move it)."""
+        return self.status != "busy"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    tz: zoneinfo.ZoneInfo = DEFAULT_TZ
+    organisation: str | None = None
+    keep_attachments: bool = False
+    lease: dt.timedelta = DEFAULT_LEASE
+
+
+# -- raw storage --------------------------------------------------------------------
+
+
+def _header_block(raw: bytes) -> bytes:
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    return raw[: min(ends)] if ends else raw[:65536]
+
+
+def storable_raw(msg: InboundEmail, *, keep_attachments: bool) -> tuple[bytes, bool]:
+    """(bytes to keep, whether they are the whole message)."""
+    if msg.oversized:
+        note = f"\r\nX-Lagesbild-Note: body not kept, message was {msg.size} bytes\r\n\r\n".encode()
+        return _header_block(msg.raw) + note, False
+    if keep_attachments or not any(a.disposition == "attachment" for a in msg.attachments):
+        return msg.raw, True
+    try:
+        parsed = email.message_from_bytes(msg.raw, policy=policy.compat32)
+        removed = 0
+        for part in parsed.walk():
+            if part.is_multipart() or part.get_content_maintype() == "message":
+                continue
+            disposition = (part.get_content_disposition() or "").lower()
+            if disposition == "attachment" or part.get_content_maintype() not in ("text", "multipart"):
+                size = len(part.get_payload(decode=True) or b"")
+                part.set_payload(f"[bilaga borttagen: {part.get_filename() or 'utan namn'}, {size} byte]\n")
+                del part["Content-Transfer-Encoding"]
+                part["X-Lagesbild-Removed"] = f"attachment content not stored ({size} bytes)"
+                removed += 1
+        return (parsed.as_bytes(policy=policy.compat32), False) if removed else (msg.raw, True)
+    except Exception:  # the stdlib serialiser on damaged MIME: keep the mail as it came
+        log.warning("attachments could not be removed from %s; raw kept whole", msg.message_id)
+        return msg.raw, True
+
+
+def _message_id(msg: InboundEmail) -> str:
+    mid = msg.message_id
+    return mid if len(mid) <= 900 else f"<{hashlib.sha256(mid.encode()).hexdigest()}.long@lagesbild.invalid>"
+
+
+def to_answers(answers: dict[str, Any]) -> dict[str, Answer]:
+    """Domain answers from the parsed report; a question left empty is no answer (it must not
+    replace what the reporter gave for it before, in Teams or by email)."""
+    out = {}
+    for number, a in answers.items():
+        fields = ("observations", "comment", "places_times")
+        if not a.get("nothing_to_report") and a.get("impact") is None and not any(a.get(f) for f in fields):
+            continue
+        out[number] = Answer(
+            question=number,
+            observations=a.get("observations", "") or "",
+            impact=a.get("impact"),
+            comment=a.get("comment", "") or "",
+            nothing_to_report=bool(a.get("nothing_to_report", False)),
+            places_times=a.get("places_times", "") or "",
+        )
+    return out
+
+
+# -- the pipeline -------------------------------------------------------------------
+
+
+async def ingest(
+    db: Database,
+    raw: bytes,
+    *,
+    source: str,
+    now: dt.datetime | None = None,
+    mailbox_ref: str | None = None,
+    received_at: dt.datetime | None = None,
+    tz: zoneinfo.ZoneInfo = DEFAULT_TZ,
+    organisation: str | None = None,
+    keep_attachments: bool = False,
+    lease: dt.timedelta = DEFAULT_LEASE,
+) -> IngestResult:
+    """Process one raw email once; see the module doc."""
+    now = now or dt.datetime.now(dt.UTC)
+    options = Options(tz=tz, organisation=organisation, keep_attachments=keep_attachments, lease=lease)
+    try:
+        msg = parse_message(raw)
+    except Exception as exc:  # parse_message does not raise; this keeps that promise here too
+        log.exception("inbound mail could not be decoded at all")
+        msg = InboundEmail(raw=bytes(raw), message_id=f"<{hashlib.sha256(raw).hexdigest()}.sha256@lagesbild.invalid>",
+                           message_id_synthetic=True, size=len(raw), problems=(Problem("parse_error", type(exc).__name__),))  # fmt: skip
+    member = await member_by_identity(db, aad_object_id=None, email=msg.from_addr) if msg.from_addr else None
+    classification = classify(msg, lambda _addr: member is not None)
+    stored, complete = storable_raw(msg, keep_attachments=options.keep_attachments)
+    async with db.session() as s:
+        claim = await InboundRepository(s).claim(
+            message_id=_message_id(msg), source=source, raw=stored, raw_complete=complete, sender=msg.from_addr,
+            subject=msg.subject, size=msg.size, received_at=received_at or now, now=now, lease=options.lease,
+            mailbox_ref=mailbox_ref, kind=classification.kind.value, problems=[p.as_dict() for p in msg.problems],
+            attachments=[{"filename": a.filename, "content_type": a.content_type, "size": a.size,
+                          "disposition": a.disposition} for a in msg.attachments],
+        )  # fmt: skip
+    record = claim.record
+    if claim.outcome is ClaimOutcome.DUPLICATE:
+        log.info(
+            "inbound %s (%s) already processed as #%d: %s", msg.message_id, source, record.id, record.status
+        )
+        return IngestResult("duplicate", msg.message_id, record.id, record.kind or "", record.member_id,
+                            record.cycle_id, reason=f"already {record.status}")  # fmt: skip
+    if claim.outcome is ClaimOutcome.BUSY:
+        log.info("inbound %s is being processed by another worker", msg.message_id)
+        return IngestResult("busy", msg.message_id, record.id)
+    if msg.problems:
+        log.warning("inbound #%d %s from %s: %s", record.id, msg.message_id, msg.from_addr or "?",
+                    "; ".join(f"{p.code} {p.detail}".strip() for p in msg.problems))  # fmt: skip
+    done = claim.outcome is ClaimOutcome.TAKEN_OVER and record.saved_at is not None
+    return await _process(db, record.id, msg, member, classification.kind, classification.reason, now, options,
+                          saved_at=record.saved_at if done else None)  # fmt: skip
+
+
+async def _finish(db: Database, inbound_id: int, status: InboundStatus, *, msg: InboundEmail, kind: Kind,
+                  now: dt.datetime, reason: str = "", member: Member | None = None, cycle_id: int | None = None,
+                  parsed: dict[str, Any] | None = None, outgoing: list[NewMessage] | None = None,
+                  released: bool = False) -> IngestResult:  # fmt: skip
+    async with db.session() as s:
+        await InboundRepository(s).finish(
+            inbound_id, status=status, now=now, kind=kind.value, reason=reason,
+            member_id=member.id if member else None, cycle_id=cycle_id, parsed=parsed, released=released,
+        )  # fmt: skip
+        if outgoing:
+            await OutboxRepository(s).enqueue(outgoing, now=now)
+    return IngestResult(status.value, msg.message_id, inbound_id, kind.value, member.id if member else None,
+                        cycle_id, receipt=bool(outgoing) and status is not InboundStatus.QUARANTINED, reason=reason)  # fmt: skip
+
+
+def _reply(inbound_id: int, msg: InboundEmail, member: Member, subject: str, text: str, *,
+           cycle_id: int | None, suffix: str = "") -> NewMessage:  # fmt: skip
+    """A receipt-kind email to the sender, threaded under their mail."""
+    headers = {"Auto-Submitted": "auto-replied"}
+    if not msg.message_id_synthetic:
+        headers["In-Reply-To"] = msg.message_id
+        headers["References"] = " ".join([*msg.references[-8:], msg.message_id])
+    return NewMessage(
+        kind=MessageKind.RECEIPT, channel="email", recipient=msg.from_addr or member.email,
+        payload={"subject": subject, "text": text, "headers": headers},
+        text=f"{subject}: {text}"[:500], member_id=member.id, cycle_id=cycle_id,
+        dedupe_key=f"receipt:inbound:{inbound_id}{suffix}",
+    )  # fmt: skip
+
+
+async def _process(db: Database, inbound_id: int, msg: InboundEmail, member: Member | None, kind: Kind,
+                   kind_reason: str, now: dt.datetime, options: Options, *, saved_at: dt.datetime | None = None,
+                   released: bool = False) -> IngestResult:  # fmt: skip
+    common: dict[str, Any] = {"msg": msg, "kind": kind, "now": now, "released": released}
+    if kind in (Kind.AUTO_REPLY, Kind.BOUNCE):
+        log.info("inbound #%d from %s ignored: %s (%s)", inbound_id, msg.from_addr or "?", kind, kind_reason)
+        return await _finish(db, inbound_id, InboundStatus.IGNORED, reason=kind_reason, **common)
+    if kind is Kind.UNKNOWN_SENDER or member is None:
+        notices = await _coordinator_notices(db, inbound_id, msg, now, options)
+        log.warning("inbound #%d from unknown sender %s quarantined", inbound_id, msg.from_addr or "?")
+        return await _finish(db, inbound_id, InboundStatus.QUARANTINED, outgoing=notices,
+                             reason=f"okänd avsändare: {msg.from_addr or 'ingen avsändare'}", **common)  # fmt: skip
+    if msg.oversized:
+        subject, text = receipts.too_large_notice(member, msg.size)
+        log.warning("inbound #%d from %s is %d bytes (over %d): headers kept", inbound_id, msg.from_addr,
+                    msg.size, MAX_PARSED_SIZE)  # fmt: skip
+        return await _finish(db, inbound_id, InboundStatus.REJECTED, member=member, reason="för stort",
+                             outgoing=[_reply(inbound_id, msg, member, subject, text, cycle_id=None)], **common)  # fmt: skip
+    context = await _resolve_context(db, msg, member)
+    if context is None:
+        subject, text = receipts.no_cycle_notice(member)
+        log.info("inbound #%d from %s: no open cycle", inbound_id, msg.from_addr)
+        return await _finish(db, inbound_id, InboundStatus.REJECTED, member=member, reason="ingen öppen period",
+                             outgoing=[_reply(inbound_id, msg, member, subject, text, cycle_id=None)], **common)  # fmt: skip
+    cycle = context.cycle
+    parsed = parse_email(msg.raw, context.questionnaire, cycle_id=cycle.id)
+    suffix = ":released" if released else ""
+    reply = {"cycle_id": cycle.id, "suffix": suffix}
+    if not context.is_open(saved_at or now):
+        subject, text = receipts.closed_notice(member=member, group=context.group, cycle=cycle, tz=options.tz)
+        log.info(
+            "inbound #%d from %s for closed cycle %d: nothing stored", inbound_id, msg.from_addr, cycle.id
+        )
+        return await _finish(db, inbound_id, InboundStatus.CLOSED, member=member, cycle_id=cycle.id, parsed=parsed,
+                             reason="perioden är stängd",
+                             outgoing=[_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
+    answers = to_answers(parsed["answers"])
+    if not answers:
+        subject, text = receipts.empty_notice(member, context.group, cycle)
+        return await _finish(db, inbound_id, InboundStatus.REJECTED, member=member, cycle_id=cycle.id, parsed=parsed,
+                             reason="inga svar hittades",
+                             outgoing=[_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
+    if Role.REPORTER not in member.roles:
+        reason = "Du är inte registrerad som rapportör. Kontakta samordnaren."
+        subject, text = receipts.refused_notice(member, reason)
+        return await _finish(db, inbound_id, InboundStatus.REJECTED, member=member, cycle_id=cycle.id, parsed=parsed,
+                             reason=reason, outgoing=[_reply(inbound_id, msg, member, subject, text, **reply)],
+                             **common)  # fmt: skip
+    submission = None
+    if saved_at is not None:
+        async with db.session(readonly=True) as s:
+            repo = InboundRepository(s)
+            if await repo.save_happened(await repo.get(inbound_id)):
+                log.warning(
+                    "inbound #%d: taking over after a crash; its report was already saved", inbound_id
+                )
+                from storage.repositories import SubmissionRepository
+
+                submission = await SubmissionRepository(s).find(cycle.id, member.id)
+    if submission is None:
+        async with db.session() as s:
+            await InboundRepository(s).prepare_save(
+                inbound_id, member_id=member.id, cycle_id=cycle.id, saved_at=now
+            )
+        try:
+            submission = await save_report(db, context, answers, channel=Channel.EMAIL, submit=True, now=now,
+                                           warnings=parsed["warnings"])  # fmt: skip
+        except CycleClosed:
+            subject, text = receipts.closed_notice(
+                member=member, group=context.group, cycle=cycle, tz=options.tz
+            )
+            return await _finish(db, inbound_id, InboundStatus.CLOSED, member=member, cycle_id=cycle.id,
+                                 parsed=parsed, reason="perioden är stängd",
+                                 outgoing=[_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
+        except InputError as exc:
+            subject, text = receipts.refused_notice(member, str(exc))
+            return await _finish(db, inbound_id, InboundStatus.REJECTED, member=member, cycle_id=cycle.id,
+                                 parsed=parsed, reason=str(exc),
+                                 outgoing=[_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
+    assert submission is not None
+    subject, text = receipts.receipt(member=member, group=context.group, cycle=cycle,
+                                     questionnaire=context.questionnaire, parsed=parsed, submission=submission,
+                                     tz=options.tz, now=now)  # fmt: skip
+    log.info("inbound #%d from %s stored in cycle %d (%d answers, %d warnings)", inbound_id, msg.from_addr,
+             cycle.id, len(answers), len(parsed["warnings"]))  # fmt: skip
+    return await _finish(db, inbound_id, InboundStatus.STORED, member=member, cycle_id=cycle.id, parsed=parsed,
+                         outgoing=[_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
+
+
+async def _referenced_cycle(db: Database, msg: InboundEmail) -> int | None:
+    """The cycle named by In-Reply-To or References, when they name mail we sent."""
+    async with db.session(readonly=True) as s:
+        repo = InboundRepository(s)
+        for mid in [msg.in_reply_to, *reversed(msg.references)]:
+            ref = parse_reference(mid)
+            if ref is None or mid is None:
+                continue
+            if ref.outbox_id is not None:
+                cycle_id = await repo.outbox_cycle(ref.outbox_id)
+            else:
+                assert ref.cycle_id is not None and ref.member_id is not None
+                cycle_id = await repo.prompt_cycle(
+                    message_id=mid, cycle_id=ref.cycle_id, member_id=ref.member_id
+                )
+            if cycle_id is not None:
+                return cycle_id
+    return None
+
+
+async def _resolve_context(db: Database, msg: InboundEmail, member: Member) -> ReportContext | None:
+    """The member's report for the cycle the mail names, else for their open cycle."""
+    candidates: list[int] = []
+    for cycle_id in (parse_token(msg.subject), await _referenced_cycle(db, msg), parse_token(msg.text)):
+        if cycle_id is not None and cycle_id not in candidates:
+            candidates.append(cycle_id)
+    for cycle_id in candidates:
+        try:
+            return await report_context(db, member, cycle_id)
+        except InputError:
+            log.info("mail from %s names cycle %d, which is not theirs", member.email, cycle_id)
+    return await current_report(db, member)
+
+
+async def _coordinator_notices(
+    db: Database, inbound_id: int, msg: InboundEmail, now: dt.datetime, options: Options
+) -> list[NewMessage]:
+    """One notice per coordinator, at most once a day per sender (the dedupe key holds the day)."""
+    sender = msg.from_addr or "ingen avsändare"
+    async with db.session(readonly=True) as s:
+        organisation_id = None
+        if options.organisation:
+            try:
+                organisation_id = (await OrganisationRepository(s).by_name(options.organisation)).id
+            except NotFound:
+                organisation_id = None
+        members = await MemberRepository(s).all(organisation_id, active_only=True)
+    coordinators = [m for m in members if Role.COORDINATOR in m.roles]
+    if not coordinators:
+        log.warning("mail from unknown sender %s and no coordinator to tell", sender)
+    day = now.astimezone(options.tz).date().isoformat()
+    who = hashlib.sha256(sender.encode()).hexdigest()[:16] if len(sender) > 100 else sender
+    text = (
+        f"{sender} skickade ett mejl till Lägesbild (”{msg.subject[:120]}”) men finns inte i medlemslistan. "
+        f"Mejlet ligger i karantän (id {inbound_id}). Om personen ska rapportera: lägg till hen med "
+        f"`lagesbild members import` och släpp mejlet med `lagesbild intake quarantine release {inbound_id}`."
+    )
+    return [
+        notice(c, kind=MessageKind.QUARANTINE_NOTICE, subject=f"Mejl från okänd avsändare: {sender}", text=text,
+               dedupe_key=f"unknown-sender:{who}:{day}:{c.id}")
+        for c in coordinators
+    ]  # fmt: skip
+
+
+async def release(
+    db: Database,
+    inbound_id: int,
+    *,
+    now: dt.datetime | None = None,
+    tz: zoneinfo.ZoneInfo = DEFAULT_TZ,
+    organisation: str | None = None,
+) -> IngestResult:
+    """Process a quarantined mail as its sender's report, once the sender is in the directory."""
+    now = now or dt.datetime.now(dt.UTC)
+    async with db.session(readonly=True) as s:
+        try:
+            record = await InboundRepository(s).get(inbound_id)
+        except NotFound:
+            raise InputError(f"Det finns inget inkommet mejl med id {inbound_id}.") from None
+        raw = await InboundRepository(s).raw(inbound_id)
+    if record.status is not InboundStatus.QUARANTINED:
+        raise InputError(f"Mejl {inbound_id} ligger inte i karantän (status: {record.status}).")
+    member = await member_by_identity(db, aad_object_id=None, email=record.sender) if record.sender else None
+    if member is None:
+        raise InputError(
+            f"{record.sender or 'Avsändaren'} finns fortfarande inte i medlemslistan. Lägg till hen först "
+            "(lagesbild members import)."
+        )
+    async with db.session() as s:
+        if not await InboundRepository(s).reclaim(inbound_id, from_status=InboundStatus.QUARANTINED, now=now):
+            raise InputError(f"Mejl {inbound_id} släpps redan av någon annan.")
+    msg = parse_message(raw)
+    kind = classify(msg, lambda _addr: True).kind
+    options = Options(tz=tz, organisation=organisation)
+    log.info("quarantined mail #%d from %s released", inbound_id, record.sender)
+    return await _process(db, inbound_id, msg, member, kind, "", now, options, released=True)
