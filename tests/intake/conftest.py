@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from tests.intake.servers import Dovecot, start_dovecot
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "email"
+IMAP_USER, IMAP_PASSWORD = "lagesbild", "imap-hemligt"
 FIXTURE_PROMPT_ID = b"<lb.12.3.1732435200@lagesbild.fagersta.se>"
 
 
@@ -32,3 +38,13 @@ def fixture_mail(
     if message_id is not None:
         raw = re.sub(rb"(?mi)^Message-I[dD]: [^\r\n]*", f"Message-ID: {message_id}".encode(), raw, count=1)
     return raw
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """A throwaway Dovecot with one mailbox user (see tests/intake/servers.py)."""
+    server = start_dovecot({IMAP_USER: IMAP_PASSWORD})
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -4,7 +4,6 @@ only after the commit; polling twice and a crash between commit and move change 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,22 +13,13 @@ from intake.pipeline import ingest
 from storage.database import Database
 from storage.repositories.inbound import InboundRepository
 from tests.conftest import table_count
+from tests.intake.conftest import IMAP_PASSWORD as PASSWORD
+from tests.intake.conftest import IMAP_USER as USER
 from tests.intake.conftest import fixture_mail
-from tests.intake.servers import Dovecot, client_context, start_dovecot
+from tests.intake.servers import Dovecot, client_context
 from tests.world import TZ, Municipality
 
 pytestmark = pytest.mark.db
-
-USER, PASSWORD = "lagesbild", "imap-hemligt"
-
-
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    server = start_dovecot({USER: PASSWORD})
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def mailbox(server: Dovecot, *, security: str = "starttls") -> ImapMailbox:
