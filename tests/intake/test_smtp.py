@@ -132,3 +132,32 @@ async def test_refusals_are_typed_outcomes(smtp: SmtpServer, tmp_path: Path) -> 
     down = await closed.send(outbox_message(payload))
     assert (down.outcome, down.retryable) == (Outcome.FAILED, True)
     assert smtp.handler.received == []
+
+
+@pytest.mark.db
+async def test_the_outbox_dispatcher_delivers_email_through_the_smtp_sender(
+    db: Database, municipality: Municipality, smtp: SmtpServer
+) -> None:
+    from lagesbild.operations.notify import notice
+    from lagesbild.outbox import Connector, Dispatcher
+    from storage.repositories import MemberRepository
+
+    await enqueue_prompts(
+        db, municipality.cycle, renderers={Channel.EMAIL: EmailPromptRenderer(TZ, FROM)}, tz=TZ
+    )
+    async with db.session() as s:
+        bo = await MemberRepository(s).by_email(municipality.group.organisation_id, "bo@fagersta.se")
+        reminder = notice(
+            bo, kind=MessageKind.REMINDER, subject="Påminnelse", text="Svara på mejlet.", dedupe_key="r1"
+        )
+        await OutboxRepository(s).enqueue([reminder])
+    mail = sender(smtp)
+    async with Connector() as connector:
+        dispatcher = Dispatcher(db, connector, senders={"email": mail}, email_rate=100.0)
+        summary = await dispatcher.run_once()
+    assert summary.sent == 2 and summary.dead == 0
+    subjects = sorted(r.message["Subject"] for r in smtp.handler.received)
+    assert subjects[0].startswith("Lägesrapport EST") and subjects[1] == "Påminnelse"
+    async with db.session(readonly=True) as s:
+        states = {m.kind: m.state for m in await OutboxRepository(s).list()}
+    assert states == {MessageKind.PROMPT: DeliveryState.SENT, MessageKind.REMINDER: DeliveryState.SENT}
