@@ -8,6 +8,10 @@ nobody's unread flags change. MOVE (RFC 6851) is used where the server has it, e
 COPY + \\Deleted + (UID) EXPUNGE. `wait` uses IDLE where the server announces it, in one
 second steps so that `aclose` ends it promptly; without IDLE it sleeps. A broken
 connection is dropped and opened again at the next call.
+
+Run one poller per mailbox. Two pollers racing over the same mail store it once (the
+pipeline's claim), but both may move it, and a server may then file it twice in the
+processed folder.
 """
 
 from __future__ import annotations

@@ -167,6 +167,20 @@ class Dovecot:
         finally:
             client.logout()
 
+    def message_ids(self, user: str, folder: str) -> list[str]:
+        """The Message-ID header of every mail in `folder`, sorted (a double shows twice)."""
+        client = self.client(user)
+        try:
+            client.select_folder(folder, readonly=True)
+            uids = client.search(["NOT", "DELETED"])
+            data = client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]) if uids else {}
+            return sorted(
+                v[b"BODY[HEADER.FIELDS (MESSAGE-ID)]"].decode().split(":", 1)[-1].strip()
+                for v in data.values()
+            )
+        finally:
+            client.logout()
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()

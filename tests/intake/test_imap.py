@@ -81,7 +81,10 @@ async def test_a_crash_between_commit_and_move_and_a_second_poller_store_each_re
             await b.aclose()
     statuses = [r.status for s in summaries for r in s.results]
     assert set(statuses) == {"duplicate"}
-    assert dovecot.uids(USER, "INBOX") == [] and len(dovecot.uids(USER, "Behandlade")) == 4
+    # Both pollers may move the same mail at the same moment, and Dovecot may then file it
+    # twice; what matters is that the inbox is empty and the database holds each mail once.
+    assert dovecot.uids(USER, "INBOX") == []
+    assert len(set(dovecot.message_ids(USER, "Behandlade"))) == 4
     assert await table_count(db, "inbound_emails") == 4
     assert await table_count(db, "submission_revisions") == 2
     assert await table_count(db, "outbox_messages") == 3  # two receipts, one quarantine notice
