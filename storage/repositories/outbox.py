@@ -4,13 +4,19 @@ Claiming is one UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETUR
 PostgreSQL, so several dispatchers never take the same row; SQLite serialises writers
 (BEGIN IMMEDIATE) and runs the same statement without the locking clause. A row left in
 `sending` by a process that died is claimable again once its lease has expired.
+
+`due` and `claim` let a dispatcher look ahead without claiming (ids and routing columns
+only, no payload) and claim exactly the rows it is about to send, so a row is `sending`
+only while it is really in flight and every tenant's rows can be served at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.outbox import DeliveryState, MessageKind, NewMessage, OutboxMessage, Outcome
@@ -18,6 +24,33 @@ from storage.models import OutboxAttemptRow, OutboxMessageRow
 from storage.upsert import insert_for
 
 CLAIMABLE = (DeliveryState.PENDING.value, DeliveryState.FAILED.value)
+
+
+@dataclass(frozen=True, slots=True)
+class DueMessage:
+    """What a dispatcher needs to plan a delivery, without the payload."""
+
+    id: int
+    channel: str
+    member_id: int | None
+    tenant_id: str
+    conversation_id: str | None
+    service_url: str | None
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One attempt's outcome, for `record_many` (the arguments of `record`)."""
+
+    message_id: int
+    attempt: int
+    outcome: Outcome
+    status_code: int | None = None
+    detail: str = ""
+    retry_at: dt.datetime | None = None
+    activity_id: str | None = None
+    conversation_id: str | None = None
 
 
 def to_domain(row: OutboxMessageRow) -> OutboxMessage:
@@ -78,19 +111,40 @@ class OutboxRepository:
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessageRow.id)
         return len((await self.session.execute(stmt)).all())
 
-    async def claim_due(
-        self, *, now: dt.datetime, limit: int, lease: dt.timedelta, worker: str
-    ) -> list[OutboxMessage]:
-        """Take up to `limit` due messages for delivery: they become `sending`, leased to
-        `worker` until now + lease."""
-        due = or_(
+    @staticmethod
+    def _due(now: dt.datetime, lease: dt.timedelta) -> ColumnElement[bool]:
+        return or_(
             and_(OutboxMessageRow.state.in_(CLAIMABLE), OutboxMessageRow.next_attempt_at <= now),
             and_(
                 OutboxMessageRow.state == DeliveryState.SENDING.value,
                 OutboxMessageRow.claimed_at <= now - lease,
             ),
         )
-        pick = select(OutboxMessageRow.id).where(due).order_by(OutboxMessageRow.id).limit(limit)
+
+    async def claim_due(
+        self, *, now: dt.datetime, limit: int, lease: dt.timedelta, worker: str
+    ) -> list[OutboxMessage]:
+        """Take up to `limit` due messages for delivery: they become `sending`, leased to
+        `worker` until now + lease."""
+        pick = (
+            select(OutboxMessageRow.id)
+            .where(self._due(now, lease))
+            .order_by(OutboxMessageRow.id)
+            .limit(limit)
+        )
+        return await self._claim(pick, now=now, worker=worker)
+
+    async def claim(
+        self, ids: Sequence[int], *, now: dt.datetime, lease: dt.timedelta, worker: str
+    ) -> list[OutboxMessage]:
+        """Take these messages for delivery if they are still due (another worker may have
+        taken or finished them since `due` saw them); the ones taken are returned."""
+        if not ids:
+            return []
+        pick = select(OutboxMessageRow.id).where(OutboxMessageRow.id.in_(list(ids)), self._due(now, lease))
+        return await self._claim(pick, now=now, worker=worker)
+
+    async def _claim(self, pick: Select[tuple[int]], *, now: dt.datetime, worker: str) -> list[OutboxMessage]:
         if self.session.get_bind().dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
         stmt = (
@@ -108,6 +162,33 @@ class OutboxRepository:
         rows = (await self.session.scalars(stmt)).all()
         return sorted((to_domain(r) for r in rows), key=lambda m: m.id)
 
+    async def due(
+        self,
+        *,
+        now: dt.datetime,
+        lease: dt.timedelta,
+        limit: int,
+        channels: Collection[str] | None = None,
+    ) -> list[DueMessage]:
+        """The messages a claim would take now, oldest first, without claiming them."""
+        stmt = (
+            select(
+                OutboxMessageRow.id,
+                OutboxMessageRow.channel,
+                OutboxMessageRow.member_id,
+                OutboxMessageRow.tenant_id,
+                OutboxMessageRow.conversation_id,
+                OutboxMessageRow.service_url,
+                OutboxMessageRow.attempts,
+            )
+            .where(self._due(now, lease))
+            .order_by(OutboxMessageRow.id)
+            .limit(limit)
+        )
+        if channels is not None:
+            stmt = stmt.where(OutboxMessageRow.channel.in_(list(channels)))
+        return [DueMessage(*row) for row in (await self.session.execute(stmt)).all()]
+
     async def record(
         self,
         message_id: int,
@@ -123,40 +204,62 @@ class OutboxRepository:
     ) -> DeliveryState:
         """Store an attempt's outcome and move the message on: sent; failed (to retry at
         `retry_at`); or dead (no retry left, or the recipient is gone)."""
-        if outcome is Outcome.SENT:
-            state = DeliveryState.SENT
-        elif outcome is Outcome.RECIPIENT_GONE or retry_at is None:
-            state = DeliveryState.DEAD
-        else:
-            state = DeliveryState.FAILED
-        values: dict[str, object] = {
-            "state": state.value,
-            "last_outcome": outcome.value,
-            "last_error": None if outcome is Outcome.SENT else detail[:2000],
-            "claimed_at": None,
-            "claimed_by": None,
-        }
-        if state is DeliveryState.SENT:
-            values["sent_at"] = now
-            values["activity_id"] = activity_id
-        if state is DeliveryState.FAILED:
-            values["next_attempt_at"] = retry_at
-        if conversation_id:
-            values["conversation_id"] = conversation_id
-        await self.session.execute(
-            update(OutboxMessageRow).where(OutboxMessageRow.id == message_id).values(**values)
+        attempt_ = AttemptRecord(
+            message_id, attempt, outcome, status_code, detail, retry_at, activity_id, conversation_id
         )
-        self.session.add(
-            OutboxAttemptRow(
-                message_id=message_id,
-                attempt=attempt,
-                outcome=outcome.value,
-                status_code=status_code,
-                detail=detail[:2000],
-                at=now,
-            )
-        )
+        [state] = await self.record_many([attempt_], now=now)
         return state
+
+    async def record_many(
+        self, attempts: Sequence[AttemptRecord], *, now: dt.datetime
+    ) -> list[DeliveryState]:
+        """`record` for many messages in three statements (one UPDATE per kind of change,
+        one INSERT), so a dispatcher's outcomes commit together without a round trip each."""
+        states: list[DeliveryState] = []
+        changes: list[dict[str, object]] = []
+        for a in attempts:
+            if a.outcome is Outcome.SENT:
+                state = DeliveryState.SENT
+            elif a.outcome is Outcome.RECIPIENT_GONE or a.retry_at is None:
+                state = DeliveryState.DEAD
+            else:
+                state = DeliveryState.FAILED
+            states.append(state)
+            values: dict[str, object] = {
+                "id": a.message_id,
+                "state": state.value,
+                "last_outcome": a.outcome.value,
+                "last_error": None if a.outcome is Outcome.SENT else a.detail[:2000],
+                "claimed_at": None,
+                "claimed_by": None,
+            }
+            if state is DeliveryState.SENT:
+                values["sent_at"] = now
+                values["activity_id"] = a.activity_id
+            if state is DeliveryState.FAILED:
+                values["next_attempt_at"] = a.retry_at
+            if a.conversation_id:
+                values["conversation_id"] = a.conversation_id
+            changes.append(values)
+        if not attempts:
+            return states
+        # ORM bulk UPDATE by primary key: parameter sets with the same keys go in one executemany.
+        await self.session.execute(update(OutboxMessageRow), changes)
+        await self.session.execute(
+            insert(OutboxAttemptRow),
+            [
+                {
+                    "message_id": a.message_id,
+                    "attempt": a.attempt,
+                    "outcome": a.outcome.value,
+                    "status_code": a.status_code,
+                    "detail": a.detail[:2000],
+                    "at": now,
+                }
+                for a in attempts
+            ],
+        )
+        return states
 
     async def release(self, message_id: int, *, retry_at: dt.datetime) -> None:
         """Give a claimed message back without an attempt (e.g. the process is stopping)."""
