@@ -38,9 +38,9 @@ def cli(ctx: click.Context, organisation: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from lagesbild.cli import cycles, db, demo, groups, members, scheduler, serve
+    from lagesbild.cli import cycles, db, demo, groups, members, outbox, scheduler, serve
 
-    for module in (db, groups, members, cycles, scheduler, serve, demo):
+    for module in (db, groups, members, cycles, scheduler, serve, outbox, demo):
         cli.add_command(module.command)
 
 
