@@ -39,6 +39,7 @@ from aiohttp import web
 
 LOGIN = "https://login.microsoftonline.com"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+OUTLOOK_SCOPE = "https://outlook.office365.com/.default"  # IMAP/SMTP XOAUTH2 on Exchange Online
 
 
 def _error(status: int, code: str, message: str) -> web.Response:
@@ -70,6 +71,8 @@ class GraphEmulator:
     requests: list[tuple[str, str, int]] = field(default_factory=list)
     token_requests: int = 0
     tokens: dict[str, float] = field(default_factory=dict)
+    token_scopes: dict[str, str] = field(default_factory=dict)
+    introspections: int = 0
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     # -- test hooks -------------------------------------------------------------------
@@ -94,6 +97,7 @@ class GraphEmulator:
         r = app.router
         r.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._openid)
         r.add_post("/{tenant}/oauth2/v2.0/token", self._token)
+        r.add_post("/_emulator/introspect", self._introspect)
         r.add_get("/v1.0/users/{mailbox}/mailFolders/inbox/messages/delta", self._delta)
         r.add_get("/v1.0/users/{mailbox}/messages/{id}/$value", self._value)
         r.add_post("/v1.0/users/{mailbox}/messages/{id}/move", self._move)
@@ -107,7 +111,10 @@ class GraphEmulator:
         if request.path.startswith("/v1.0/"):
             auth = request.headers.get("Authorization", "")
             token = auth.removeprefix("Bearer ")
-            if not auth.startswith("Bearer ") or self.tokens.get(token, 0) < time.monotonic():
+            valid = (
+                self.tokens.get(token, 0) >= time.monotonic() and self.token_scopes.get(token) == GRAPH_SCOPE
+            )
+            if not auth.startswith("Bearer ") or not valid:
                 self.requests.append((request.method, request.path, 401))
                 return _error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
             if request.match_info.get("mailbox", "").lower() not in self.mailboxes:
@@ -144,12 +151,26 @@ class GraphEmulator:
             return web.json_response({"error": "invalid_client", "error_codes": [7000215],
                                       "error_description": "AADSTS7000215: Invalid client secret provided."},
                                      status=401)  # fmt: skip
-        if GRAPH_SCOPE not in str(form.get("scope", "")).split():
+        scopes = str(form.get("scope", "")).split()
+        scope = next((s for s in scopes if s in (GRAPH_SCOPE, OUTLOOK_SCOPE)), None)
+        if scope is None:
             return web.json_response({"error": "invalid_scope"}, status=400)
         token = secrets.token_urlsafe(32)
         self.tokens[token] = time.monotonic() + self.token_lifetime
+        self.token_scopes[token] = scope
         return web.json_response({"token_type": "Bearer", "expires_in": self.token_lifetime,
                                   "ext_expires_in": self.token_lifetime, "access_token": token})  # fmt: skip
+
+    async def _introspect(self, request: web.Request) -> web.Response:
+        """RFC 7662 token introspection, standing in for how Exchange Online accepts an IMAP
+        XOAUTH2 token (a mail server, here Dovecot, asks whether the token is good)."""
+        self.introspections += 1
+        token = str((await request.post()).get("token", ""))
+        good = self.tokens.get(token, 0) > time.monotonic() and self.token_scopes.get(token) == OUTLOOK_SCOPE
+        if not good:
+            return web.json_response({"active": "false"})
+        return web.json_response({"active": "true", "username": sorted(self.mailboxes)[0].split("@")[0],
+                                  "scope": OUTLOOK_SCOPE})  # fmt: skip
 
     # -- mail -------------------------------------------------------------------------
 

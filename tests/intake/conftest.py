@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
+from intake.graph import GraphMailbox
+from intake.tokens import GRAPH_SCOPE, MailTokens
+from storage.database import Database
+from tests.emulators.graph import GraphEmulator
+from tests.emulators.identity import LocalIdentityClient
 from tests.intake.servers import Dovecot, start_dovecot
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "email"
 IMAP_USER, IMAP_PASSWORD = "lagesbild", "imap-hemligt"
+MAILBOX = "lagesbild@fagersta.se"
 FIXTURE_PROMPT_ID = b"<lb.12.3.1732435200@lagesbild.fagersta.se>"
 
 
@@ -48,3 +56,37 @@ def dovecot() -> Iterator[Dovecot]:
         yield server
     finally:
         server.stop()
+
+
+@dataclass
+class Cloud:
+    emulator: GraphEmulator
+    url: str
+    identity: LocalIdentityClient
+
+    def tokens(self, scope: str = GRAPH_SCOPE) -> MailTokens:
+        e = self.emulator
+        return MailTokens(scope=scope, tenant_id=e.tenant, client_id=e.client_id, client_secret=e.client_secret,
+                          http_client=self.identity)  # fmt: skip
+
+    def mailbox(self, db: Database, tokens: MailTokens | None = None) -> GraphMailbox:
+        return GraphMailbox(
+            db, graph_url=f"{self.url}/v1.0", mailbox=MAILBOX, tokens=tokens or self.tokens(), page_size=2
+        )
+
+
+@pytest.fixture
+async def cloud() -> AsyncIterator[Cloud]:
+    emulator = GraphEmulator()
+    runner = web.AppRunner(emulator.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    url = f"http://127.0.0.1:{port}"
+    identity = LocalIdentityClient(url)
+    try:
+        yield Cloud(emulator, url, identity)
+    finally:
+        identity.close()
+        await runner.cleanup()

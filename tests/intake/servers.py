@@ -88,11 +88,11 @@ listen = 127.0.0.1
 ssl = yes
 ssl_cert = <{cert}
 ssl_key = <{key}
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 disable_plaintext_auth = yes
 mail_location = maildir:~/Maildir
 {users_block}
-passdb {{
+{oauth2_block}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {base}/users
 }}
@@ -192,7 +192,23 @@ class Dovecot:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-def start_dovecot(users: dict[str, str]) -> Dovecot:
+OAUTH2_PASSDB = """passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {base}/oauth2.conf.ext
+}}
+"""
+OAUTH2_CONF = """introspection_mode = post
+introspection_url = {url}
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
+
+
+def start_dovecot(users: dict[str, str], *, introspection_url: str | None = None) -> Dovecot:
+    """Dovecot with passwd-file users; with `introspection_url`, XOAUTH2 too, its tokens checked
+    by RFC 7662 introspection at that URL (as Exchange Online checks the tokens msal gets)."""
     binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
     if binary is None:
         pytest.fail(
@@ -217,6 +233,10 @@ def start_dovecot(users: dict[str, str]) -> Dovecot:
     (base / "users").write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in users.items()))
     server = Dovecot(base, cert, free_port(), free_port(), users)
     config = base / "dovecot.conf"
+    oauth2_block, mechanisms = "", "plain login"
+    if introspection_url:
+        (base / "oauth2.conf.ext").write_text(OAUTH2_CONF.format(url=introspection_url))
+        oauth2_block, mechanisms = OAUTH2_PASSDB.format(base=base), "plain login xoauth2 oauthbearer"
     config.write_text(
         DOVECOT_CONF.format(
             base=base,
@@ -227,7 +247,9 @@ def start_dovecot(users: dict[str, str]) -> Dovecot:
             imap_port=server.imap_port,
             imaps_port=server.imaps_port,
             users_block=users_block,
-        )  # fmt: skip
+            oauth2_block=oauth2_block,
+            mechanisms=mechanisms,
+        )
     )
     with (base / "stdout.log").open("wb") as out:
         server.process = subprocess.Popen(

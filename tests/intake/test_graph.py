@@ -5,61 +5,18 @@ kept in the database, sendMail with typed outcomes, and how often msal fetched a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
-from aiohttp import web
 
-from intake.graph import GraphMailbox
 from intake.mailbox import Poller
 from intake.pipeline import ingest
 from intake.sending import GraphSender
-from intake.tokens import MailTokens
 from reporting.outbox import DeliveryState, MessageKind, OutboxMessage, Outcome
 from storage.database import Database
 from storage.repositories.inbound import InboundRepository
 from tests.conftest import table_count
-from tests.emulators.graph import GraphEmulator
-from tests.emulators.identity import LocalIdentityClient
-from tests.intake.conftest import fixture_mail
+from tests.intake.conftest import MAILBOX, Cloud, fixture_mail
 from tests.world import TZ, Municipality
-
-MAILBOX = "lagesbild@fagersta.se"
-
-
-@dataclass
-class Cloud:
-    emulator: GraphEmulator
-    url: str
-    identity: LocalIdentityClient
-
-    def tokens(self) -> MailTokens:
-        e = self.emulator
-        return MailTokens(tenant_id=e.tenant, client_id=e.client_id, client_secret=e.client_secret,
-                          http_client=self.identity)  # fmt: skip
-
-    def mailbox(self, db: Database, tokens: MailTokens | None = None) -> GraphMailbox:
-        return GraphMailbox(
-            db, graph_url=f"{self.url}/v1.0", mailbox=MAILBOX, tokens=tokens or self.tokens(), page_size=2
-        )
-
-
-@pytest.fixture
-async def cloud() -> AsyncIterator[Cloud]:
-    emulator = GraphEmulator()
-    runner = web.AppRunner(emulator.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    url = f"http://127.0.0.1:{port}"
-    identity = LocalIdentityClient(url)
-    try:
-        yield Cloud(emulator, url, identity)
-    finally:
-        identity.close()
-        await runner.cleanup()
 
 
 def mails(municipality: Municipality) -> list[bytes]:

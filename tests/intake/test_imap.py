@@ -10,13 +10,14 @@ import pytest
 from intake.imap import ImapMailbox
 from intake.mailbox import Poller
 from intake.pipeline import ingest
+from intake.tokens import OUTLOOK_SCOPE
 from storage.database import Database
 from storage.repositories.inbound import InboundRepository
 from tests.conftest import table_count
 from tests.intake.conftest import IMAP_PASSWORD as PASSWORD
 from tests.intake.conftest import IMAP_USER as USER
-from tests.intake.conftest import fixture_mail
-from tests.intake.servers import Dovecot, client_context
+from tests.intake.conftest import Cloud, fixture_mail
+from tests.intake.servers import Dovecot, client_context, start_dovecot
 from tests.world import TZ, Municipality
 
 pytestmark = pytest.mark.db
@@ -112,3 +113,25 @@ async def test_the_poller_wakes_on_idle_when_mail_arrives(
     finally:
         await poller.stop()
     assert len(dovecot.uids(USER, "Behandlade")) == 1
+
+
+async def test_xoauth2_with_a_token_from_msal(db: Database, municipality: Municipality, cloud: Cloud) -> None:
+    """Exchange Online's way: msal fetches a token for outlook.office365.com, the IMAP login is
+    AUTHENTICATE XOAUTH2, and the server checks the token (here Dovecot asks the emulator)."""
+    server = start_dovecot({USER: PASSWORD}, introspection_url=f"{cloud.url}/_emulator/introspect")
+    tokens = cloud.tokens(OUTLOOK_SCOPE)
+    box = ImapMailbox(host="127.0.0.1", port=server.imaps_port, security="tls", username=USER, tokens=tokens,
+                      ssl_context=client_context(server.cert))  # fmt: skip
+    try:
+        server.append(USER, reports(municipality)[0])
+        summary = await Poller(db, box, tz=TZ).poll_once()
+        assert [r.status for r in summary.results] == ["stored"] and summary.acknowledged == 1
+        assert box.logins == 1 and cloud.emulator.introspections >= 1 and cloud.identity.token_calls == 1
+        wrong = ImapMailbox(host="127.0.0.1", port=server.imaps_port, security="tls", username=USER,
+                            tokens=cloud.tokens(), ssl_context=client_context(server.cert))  # a Graph token  # fmt: skip
+        with pytest.raises(Exception, match="(?i)auth"):
+            await wrong.fetch(10)
+        await wrong.aclose()
+    finally:
+        await box.aclose()
+        server.stop()
