@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     locale: str = Field("sv", alias="LAGESBILD_LOCALE")
     log_level: str = Field("INFO", alias="LAGESBILD_LOG_LEVEL")
     scheduler_interval_seconds: int = Field(60, alias="LAGESBILD_SCHEDULER_INTERVAL", ge=5, le=3600)
+    outbox_tenant_rate: int = Field(30, alias="LAGESBILD_OUTBOX_TENANT_RATE", ge=1, le=1000)
+    outbox_lease_seconds: float = Field(60, alias="LAGESBILD_OUTBOX_LEASE", ge=2, le=3600)
 
     # --- Email (issue 4): sending prompts and receipts, reading replies ---
     mail_from: str = Field("", alias="LAGESBILD_MAIL_FROM")
@@ -73,7 +75,9 @@ class Settings(BaseSettings):
     mail_tenant_id: str = Field("", alias="LAGESBILD_MAIL_TENANT_ID")
     mail_client_id: str = Field("", alias="LAGESBILD_MAIL_CLIENT_ID")
     mail_client_secret: SecretStr = Field(SecretStr(""), alias="LAGESBILD_MAIL_CLIENT_SECRET")
-    mail_authority_host: str = Field("https://login.microsoftonline.com", alias="LAGESBILD_MAIL_AUTHORITY_HOST")
+    mail_authority_host: str = Field(
+        "https://login.microsoftonline.com", alias="LAGESBILD_MAIL_AUTHORITY_HOST"
+    )
     graph_url: str = Field("https://graph.microsoft.com/v1.0", alias="LAGESBILD_GRAPH_URL")
     graph_mailbox: str = Field("", alias="LAGESBILD_GRAPH_MAILBOX")
 
