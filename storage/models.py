@@ -404,3 +404,85 @@ class MailboxStateRow(Base):
     mailbox: Mapped[str] = mapped_column(String(300), primary_key=True)
     delta_link: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
+
+
+class PlaceRow(Base):
+    """One of the municipality's place names (`lagesbild places import`), found in reports."""
+
+    __tablename__ = "places"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class DigestRow(Base):
+    """A cycle's digest, built once and frozen: DESIGN's JSON, the cards rendered from it,
+    the chart series and which reports each item rests on. A rebuild adds a revision; the
+    latest revision is the cycle's digest, and a delivery sends the one it was made from."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("cycle_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    template_version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    cards: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    series: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sources: Mapped[dict[str, Any]] = mapped_column(JSON)
+    built_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+ASSESSMENT_LEVELS = ("green", "yellow", "red")
+
+
+class AssessmentRow(Base):
+    """The group's compiled assessment of one question in one cycle (Sammanställd
+    bedömning + Kommentar/åtgärd); setting it again replaces it."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "question"),
+        CheckConstraint("level IN ('green', 'yellow', 'red')", name="level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(4))
+    level: Mapped[str] = mapped_column(String(10))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    set_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    set_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class EscalationRow(Base):
+    """A question lifted to the local Brå, once per cycle and question. `reason`: red
+    (automatic) or manual (a yellow one); `state`: pending until its card is enqueued in
+    the outbox (`outbox_message_id`), then enqueued. Level and comment are as escalated."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "question"),
+        CheckConstraint("level IN ('green', 'yellow', 'red')", name="level"),
+        CheckConstraint("reason IN ('red', 'manual')", name="reason"),
+        CheckConstraint("state IN ('pending', 'enqueued')", name="state"),
+        Index("ix_escalations_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(4))
+    level: Mapped[str] = mapped_column(String(10))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    created_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    outbox_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    enqueued_at: Mapped[dt.datetime | None] = mapped_column()
