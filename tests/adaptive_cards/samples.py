@@ -23,6 +23,7 @@ from adaptive_cards.report import (
 )
 from reporting.model import Answer
 from reporting.questionnaire import Questionnaire, load_preset
+from tests.adaptive_cards.digest_samples import digest_full_cards, digest_sample_cards
 
 CYCLE = 12
 PERIOD = {"period_from": dt.date(2026, 11, 16), "period_to": dt.date(2026, 11, 29)}
@@ -150,6 +151,7 @@ def sample_cards() -> dict[str, dict[str, Any]]:
         "closed_fagersta": closed_card(group_name="EST Fagersta", deadline=DEADLINE, **PERIOD),
         "notice_refused": notice_card("Ogiltig påverkan i fråga 1: välj 1–5."),
         "notice_titled": notice_card("Kontakta samordnaren.", title="Du finns inte i medlemslistan"),
+        **digest_sample_cards(),
     }
 
 
@@ -163,4 +165,5 @@ def full_cards() -> dict[str, dict[str, Any]]:
             preset, answers=full_answers(q), warnings=warnings, priorities=PRIORITIES * 2
         )
         cards[f"receipt_{preset}_full"] = _receipt(preset, full_answers(q), cycle_open=True)
+    cards.update(digest_full_cards())
     return cards
