@@ -120,17 +120,16 @@ class GraphMailbox:
         return stored or f"{self.user}/mailFolders/inbox/messages/delta?$select={SELECT}"
 
     async def fetch(self, limit: int) -> list[InboundItem]:
-        url: str | None = await self._delta_start()
-        entries: list[dict[str, Any]] = []
-        self._next_delta = None
-        while url:
-            status, page = await self._request("GET", url)
-            if status == 404 or not isinstance(page, dict):
-                raise GraphError(status, "the inbox delta was not found")
-            entries.extend(v for v in page.get("value", []) if isinstance(v, dict))
-            url = page.get("@odata.nextLink")
-            if not url:
-                self._next_delta = page.get("@odata.deltaLink")
+        start = await self._delta_start()
+        try:
+            entries = await self._delta(start)
+        except GraphError as exc:
+            if exc.status != 410 or "$deltatoken" not in start:
+                raise
+            # The sync state expired (Graph: 410 resyncRequired): read the inbox from the start;
+            # whatever was processed before is found a duplicate and moved.
+            log.warning("Graph delta for %s expired; reading the whole inbox again", self.mailbox)
+            entries = await self._delta(f"{self.user}/mailFolders/inbox/messages/delta?$select={SELECT}")
         items = []
         for entry in entries:
             if "@removed" in entry or not entry.get("id"):
@@ -146,6 +145,21 @@ class GraphMailbox:
                 InboundItem(bytes(raw), message_id, self.source, _received(entry.get("receivedDateTime")))
             )
         return items
+
+    async def _delta(self, url: str | None) -> list[dict[str, Any]]:
+        """Every entry from `url` through the nextLink pages; the final deltaLink is kept for
+        `end_round`."""
+        entries: list[dict[str, Any]] = []
+        self._next_delta = None
+        while url:
+            status, page = await self._request("GET", url)
+            if status == 404 or not isinstance(page, dict):
+                raise GraphError(status, "the inbox delta was not found")
+            entries.extend(v for v in page.get("value", []) if isinstance(v, dict))
+            url = page.get("@odata.nextLink")
+            if not url:
+                self._next_delta = page.get("@odata.deltaLink")
+        return entries
 
     async def _folder(self) -> str:
         if self._folder_id is not None:

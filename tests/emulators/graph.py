@@ -73,6 +73,7 @@ class GraphEmulator:
     tokens: dict[str, float] = field(default_factory=dict)
     token_scopes: dict[str, str] = field(default_factory=dict)
     introspections: int = 0
+    expired_before: int = 0  # deltatokens up to this sequence answer 410 (sync state lost)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     # -- test hooks -------------------------------------------------------------------
@@ -188,6 +189,9 @@ class GraphEmulator:
             since, offset, upto = (int(x) for x in request.query["$skiptoken"].split("."))
         else:
             since = int(request.query.get("$deltatoken", "0"))
+            if "$deltatoken" in request.query and since <= self.expired_before:
+                return web.json_response({"error": {"code": "SyncStateNotFound", "message": "resyncRequired"}},
+                                         status=410)  # fmt: skip
             offset, upto = 0, self.changes[-1][0] if self.changes else 0
         changed = list(dict.fromkeys(mid for seq, mid in self.changes if since < seq <= upto))
         entries = []

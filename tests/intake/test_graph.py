@@ -62,10 +62,16 @@ async def test_delta_poll_stores_each_mail_once_moves_it_and_keeps_the_delta_lin
         )
         third = await poller.poll_once()
         assert [r.status for r in third.results] == ["stored"]
+        cloud.emulator.expired_before = 10**6  # Graph lost the sync state: 410 on the stored deltaLink
+        cloud.emulator.deliver(
+            fixture_mail("owa_sv", sender="Bo Berg <bo@fagersta.se>", cycle_id=municipality.cycle.id)
+        )
+        fourth = await poller.poll_once()
+        assert [r.status for r in fourth.results] == ["stored"]
     finally:
         await box.aclose()
-    assert await table_count(db, "inbound_emails") == 6
-    assert await table_count(db, "submission_revisions") == 3
+    assert await table_count(db, "inbound_emails") == 7
+    assert await table_count(db, "submission_revisions") == 4
     delta_pages = [p for m, p, s in cloud.emulator.requests if p.endswith("/delta")]
     assert len(delta_pages) >= 5  # page size 2: nextLink pages were followed
     assert cloud.identity.token_calls == 1 and tokens.refreshes == 1  # one token for the whole session
