@@ -1,6 +1,8 @@
 """The aiohttp application: `create_app(settings)` wires the database, the Bot Framework
-adapter and handler, the scheduler and the outbox dispatcher, and opens and closes them
-with the app (cleanup contexts). `/api/messages` is one line."""
+adapter and handler, the outbox dispatcher, the mailbox poller and the scheduler, and
+opens and closes them with the app (cleanup contexts, in that order). `/api/messages` is
+one line. `start_jobs=False` leaves out the three background parts (tests, a second
+web instance)."""
 
 from __future__ import annotations
 
@@ -19,17 +21,22 @@ from aiohttp import web
 from bot.adapter import LagesbildAdapter
 from bot.handler import LagesbildBot
 from bot.metrics import render_metrics
-from bot.prompts import TeamsPromptRenderer
+from bot.notices import tell_coordinators_member_unreachable
 from bot.services import BotServices
+from intake.config import email_sender, poller
 from lagesbild.jobs import Runtime, register_runtime, unregister_runtime
 from lagesbild.operations.cycle_messages import (
     enqueue_deadline_summary,
     enqueue_due_reminders,
     enqueue_prompts,
 )
+from lagesbild.outbox.connector import Connector
+from lagesbild.outbox.dispatcher import Dispatcher
+from lagesbild.outbox.service import OutboxOptions, build_dispatcher, connector_timeout
 from lagesbild.scheduler import create_scheduler
 from lagesbild.settings import Settings
-from reporting.model import Channel, Cycle
+from lagesbild.wiring import prompt_renderers
+from reporting.model import Cycle
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -39,6 +46,7 @@ DATABASE = web.AppKey("database", Database)
 ADAPTER = web.AppKey("adapter", LagesbildAdapter)
 BOT = web.AppKey("bot", LagesbildBot)
 RUNTIME = web.AppKey("runtime", Runtime)
+OUTBOX = web.AppKey("outbox", Dispatcher)
 DEV_WARNING_SECONDS = 60
 
 
@@ -109,18 +117,54 @@ def create_app(
         yield
         await db.dispose()
 
+    async def outbox_ctx(app: web.Application) -> AsyncIterator[None]:
+        db = app[DATABASE]
+        options = OutboxOptions(lease=settings.outbox_lease_seconds, tenant_rate=settings.outbox_tenant_rate)
+        sender = email_sender(settings)
+
+        async def recipient_gone(member_id: int) -> None:
+            await tell_coordinators_member_unreachable(db, member_id, now=clock())
+
+        async with Connector.from_settings(settings, timeout=connector_timeout(options)) as connector:
+            dispatcher = build_dispatcher(
+                db, connector, options, senders={"email": sender} if sender else None,
+                on_recipient_gone=recipient_gone, clock=clock,
+            )  # fmt: skip
+            app[OUTBOX] = dispatcher
+            await dispatcher.start()
+            yield
+            await dispatcher.stop()
+        if sender is not None:
+            await sender.aclose()
+
+    async def intake_ctx(app: web.Application) -> AsyncIterator[None]:
+        mail_poller = poller(app[DATABASE], settings)
+        if mail_poller is None:
+            yield
+            return
+        await mail_poller.start()
+        yield
+        await mail_poller.stop()
+
     async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
         db = app[DATABASE]
-        renderers = {Channel.TEAMS: TeamsPromptRenderer(settings.tz, settings.locale)}
+        renderers = prompt_renderers(settings)
+
+        def wake_outbox() -> None:
+            if OUTBOX in app:
+                app[OUTBOX].wake()
 
         async def prompts(cycle: Cycle) -> None:
             await enqueue_prompts(db, cycle, renderers=renderers, tz=settings.tz)
+            wake_outbox()
 
         async def summary(cycle: Cycle) -> None:
             await enqueue_deadline_summary(db, cycle, tz=settings.tz)
+            wake_outbox()
 
         async def reminders(now: dt.datetime) -> None:
-            await enqueue_due_reminders(db, now=now, tz=settings.tz)
+            if await enqueue_due_reminders(db, now=now, tz=settings.tz):
+                wake_outbox()
 
         runtime = Runtime(db=db, tz=settings.tz, on_opened=[prompts], on_closed=[summary], every_tick=[reminders],
                           clock=clock)  # fmt: skip
@@ -153,6 +197,8 @@ def create_app(
 
     app.cleanup_ctx.append(database_ctx)
     if start_jobs:
+        app.cleanup_ctx.append(outbox_ctx)
+        app.cleanup_ctx.append(intake_ctx)
         app.cleanup_ctx.append(scheduler_ctx)
     if dev and not settings.has_app_credentials:
         app.cleanup_ctx.append(dev_warning_ctx)

@@ -49,3 +49,37 @@ async def tell_coordinators_about_unknown_user(
     if not coordinators:
         log.warning("unknown Teams user %s and no coordinator to tell", user_id)
     return added
+
+
+async def tell_coordinators_member_unreachable(db: Database, member_id: int, *, now: dt.datetime) -> int:
+    """Teams answered 403/404 for this member (app removed or blocked): tell the coordinators
+    of the member's organisation, once a day at most."""
+    async with db.session() as s:
+        members = await MemberRepository(s).all(active_only=True)
+        gone = next((m for m in members if m.id == member_id), None)
+        if gone is None:
+            return 0
+        coordinators = [
+            m for m in members
+            if m.organisation_id == gone.organisation_id and m.roles & {Role.COORDINATOR, Role.DEPUTY} and m.id != gone.id
+        ]  # fmt: skip
+        text = (
+            f"{gone.name} ({gone.agency}) kan inte nås i Teams längre: appen är borttagen eller blockerad. "
+            "Be personen lägga till Lägesbild igen, eller byt kanal till e-post i medlemslistan."
+        )
+        day = now.date().isoformat()
+        added = await OutboxRepository(s).enqueue(
+            [
+                notice(
+                    c,
+                    kind=MessageKind.QUARANTINE_NOTICE,
+                    subject=f"{gone.name} nås inte i Teams",
+                    text=text,
+                    dedupe_key=f"unreachable:{gone.id}:{c.id}:{day}",
+                )
+                for c in coordinators
+            ],  # fmt: skip
+            now=now,
+        )
+    log.info("member %s unreachable in Teams; %d coordinators told", member_id, added)
+    return added
