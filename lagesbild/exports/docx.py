@@ -42,6 +42,15 @@ def _shade(cell: _Cell, fill: str) -> None:
     properties.append(shading)
 
 
+def _widths(table: Table, widths_cm: list[float]) -> None:
+    """Column widths that Word and LibreOffice both keep (grid columns and every cell)."""
+    table.autofit = False
+    for index, width in enumerate(widths_cm):
+        table.columns[index].width = Cm(width)
+        for cell in table.columns[index].cells:
+            cell.width = Cm(width)
+
+
 def _cell_text(
     cell: _Cell, text: str, *, bold: bool = False, size: float | None = None, color: RGBColor | None = None
 ) -> None:
@@ -97,10 +106,8 @@ def _assessment_table(document: object, doc: Document, section: Section) -> Tabl
     rows = 2 if section.assessable else 1
     table: Table = document.add_table(rows=rows, cols=2)  # type: ignore[attr-defined]
     table.style = "Table Grid"
-    table.autofit = False
+    _widths(table, [5.0, 12.0])
     for row in table.rows:
-        row.cells[0].width = Cm(4.6)
-        row.cells[1].width = Cm(12.4)
         _shade(row.cells[0], HEADER_FILL)
     index = 0
     if section.assessable:
@@ -202,6 +209,8 @@ def render_docx(doc: Document) -> bytes:
     header, *rows = doc.overview
     table = document.add_table(rows=1 + len(rows), cols=len(header))
     table.style = "Table Grid"
+    others = [max(1.7, 0.22 * len(text) + 0.7) for text in header[1:]]
+    _widths(table, [17.0 - sum(others), *others])
     for column, text in enumerate(header):
         cell = table.rows[0].cells[column]
         _cell_text(cell, text, bold=True, size=9)
@@ -222,9 +231,9 @@ def render_docx(doc: Document) -> bytes:
     _heading(document, doc.labels["scale"], 3)
     scale = document.add_table(rows=len(doc.scale), cols=2)
     scale.style = "Table Grid"
+    _widths(scale, [3.0, 14.0])
     for index, (level, label, definition) in enumerate(doc.scale):
         left, right = scale.rows[index].cells
-        left.width, right.width = Cm(3.0), Cm(14.0)
         _cell_text(left, label, bold=True, color=TEXT_ON.get(level))
         _shade(left, FILL.get(level, HEADER_FILL))
         _cell_text(right, definition)
