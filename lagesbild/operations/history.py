@@ -140,6 +140,7 @@ async def import_reports(
             checked.append(_Checked(report, member, chosen, answers, warnings))
 
         cycles: dict[tuple[int, dt.date, dt.date], Cycle | None] = {}
+        refused: set[tuple[int, dt.date, dt.date]] = set()
         for item in checked:
             key = (item.group.id, item.report.period_from, item.report.period_to)
             if key in cycles:
@@ -165,19 +166,20 @@ async def import_reports(
                     )
                 )
                 cycles[key] = None
+                refused.add(key)
             else:
                 cycles[key] = None
-        new_periods = sorted(k for k, c in cycles.items() if c is None)
+        new_periods = sorted(k for k, c in cycles.items() if c is None and k not in refused)
         for first, second in zip(new_periods, new_periods[1:], strict=False):
             if first[0] == second[0] and second[1] <= first[2]:
-                line = next(
+                at = next(
                     c.report.line
                     for c in checked
                     if (c.group.id, c.report.period_from, c.report.period_to) == second
                 )
                 errors.append(
                     LineError(
-                        line, f"perioden {second[1]}–{second[2]} överlappar perioden {first[1]}–{first[2]}"
+                        at, f"perioden {second[1]}–{second[2]} överlappar perioden {first[1]}–{first[2]}"
                     )
                 )
         if errors:

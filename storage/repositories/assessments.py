@@ -84,7 +84,7 @@ class AssessmentRepository:
                         EscalationRow.cycle_id.in_(cycle_ids)
                     )
                 )
-            ).tuples()
+            ).all()
         }
         rows = await self.session.scalars(
             select(AssessmentRow)

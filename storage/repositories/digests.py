@@ -127,9 +127,16 @@ class DigestRepository:
         cycles: list[EarlierCycle] = []
         answers: list[EarlierAnswer] = []
         current: tuple[int, dt.date, dt.date] | None = None
-        for cycle_id, period_from, period_to, question, observations, places_times, impact, nothing in (
-            await self.session.execute(stmt)
-        ).tuples():
+        for (
+            cycle_id,
+            period_from,
+            period_to,
+            question,
+            observations,
+            places_times,
+            impact,
+            nothing,
+        ) in await self.session.execute(stmt):
             if current is None or current[0] != cycle_id:
                 if current is not None:
                     cycles.append(EarlierCycle(*current, answers=tuple(answers)))
@@ -154,7 +161,7 @@ class DigestRepository:
             .order_by(CycleRow.period_from.desc())
             .limit(count)
         )
-        cycles = list((await self.session.execute(with_reports)).tuples())[::-1]
+        cycles = list((await self.session.execute(with_reports)).all())[::-1]
         if not cycles:
             return []
         reported = and_(
@@ -179,7 +186,7 @@ class DigestRepository:
         )
         means: dict[int, dict[str, float]] = {}
         counts: dict[int, dict[str, int]] = {}
-        for cycle_id, question, avg, reports in (await self.session.execute(stmt)).tuples():
+        for cycle_id, question, avg, reports in await self.session.execute(stmt):
             if avg is not None:
                 means.setdefault(cycle_id, {})[question] = round(float(avg), 1)
             counts.setdefault(cycle_id, {})[question] = int(reports or 0)
