@@ -111,7 +111,14 @@ def create_app(
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         db = Database(database_url or settings.database)
         app[DATABASE] = db
-        services = BotServices(db=db, tz=settings.tz, locale=settings.locale, clock=clock)
+
+        def wake_outbox() -> None:
+            if OUTBOX in app:
+                app[OUTBOX].wake()
+
+        services = BotServices(
+            db=db, tz=settings.tz, locale=settings.locale, clock=clock, wake_outbox=wake_outbox
+        )
         app[ADAPTER] = LagesbildAdapter(settings, dev=dev)
         app[BOT] = LagesbildBot(services)
         yield

@@ -76,7 +76,7 @@ class LagesbildBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         if not is_personal(turn_context.activity):
             return  # channel messages for the bot (Brå decisions) arrive with a later feature
-        member = await identify(self.db, turn_context)
+        member = await identify(self.db, turn_context, on_reachable=self.services.wake_outbox)
         if member is None:
             await self._handle_unknown_user(turn_context)
             return
@@ -183,21 +183,24 @@ class LagesbildBot(TeamsActivityHandler):
     # --- installation and roster ---------------------------------------------------------
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        await self._on_installed(turn_context)
+        await self._on_installed(turn_context, greet=True)
 
     async def on_teams_members_added(
         self, teams_members_added: list[TeamsChannelAccount], team_info: TeamInfo, turn_context: TurnContext
     ) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if any(m.id == bot_id for m in teams_members_added):
-            await self._on_installed(turn_context)
+            # Teams sends installationUpdate too; that one greets, this one only records.
+            await self._on_installed(turn_context, greet=False)
         elif team_info is not None:
             await self._sync_roster(turn_context, team_info)
 
-    async def _on_installed(self, turn_context: TurnContext) -> None:
+    async def _on_installed(self, turn_context: TurnContext, *, greet: bool) -> None:
         activity = turn_context.activity
         if is_personal(activity):
-            member = await identify(self.db, turn_context)
+            member = await identify(self.db, turn_context, on_reachable=self.services.wake_outbox)
+            if not greet:
+                return
             if member is None:
                 await self._handle_unknown_user(turn_context)
                 return
@@ -240,7 +243,7 @@ class LagesbildBot(TeamsActivityHandler):
             )
         verb = action.get("verb")
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
-        member = await identify(self.db, turn_context)
+        member = await identify(self.db, turn_context, on_reachable=self.services.wake_outbox)
         if member is None:
             await self._handle_unknown_user(turn_context)
             return self._card_response(notice_card(UNKNOWN_USER))

@@ -3,7 +3,9 @@ roster) and keep their delivery address current."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -14,7 +16,7 @@ from lagesbild.operations.reports import member_by_identity
 from reporting.model import Member
 from storage.database import Database
 from storage.errors import AlreadyExists
-from storage.repositories import MemberRepository, TeamsRepository
+from storage.repositories import MemberRepository, OutboxRepository, TeamsRepository
 from storage.repositories.teams import TeamsAddress
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,11 @@ async def roster_email(turn_context: TurnContext, user_id: str) -> str | None:
     return getattr(account, "email", None) or getattr(account, "user_principal_name", None)
 
 
-async def identify(db: Database, turn_context: TurnContext) -> Member | None:
-    """The member behind the activity, or None for someone not in the directory."""
+async def identify(
+    db: Database, turn_context: TurnContext, *, on_reachable: Callable[[], None] | None = None
+) -> Member | None:
+    """The member behind the activity, or None for someone not in the directory.
+    `on_reachable` is called when a new or changed address made waiting messages due."""
     activity = turn_context.activity
     sender = activity.from_property
     if sender is None:
@@ -61,16 +66,17 @@ async def identify(db: Database, turn_context: TurnContext) -> Member | None:
                     await MemberRepository(s).set_aad_object_id(member.id, sender.aad_object_id)
             except AlreadyExists:
                 log.warning("AAD object id of Teams user %s already belongs to another member", sender.id)
-    if member is not None:
-        await remember_address(db, member, activity)
+    if member is not None and await remember_address(db, member, activity) and on_reachable is not None:
+        on_reachable()
     return member
 
 
-async def remember_address(db: Database, member: Member, activity: Activity) -> None:
-    """Store where to reach the member; written only when something changed."""
+async def remember_address(db: Database, member: Member, activity: Activity) -> bool:
+    """Store where to reach the member (written only when something changed), and make the
+    member's Teams messages that wait for a retry due now. True when any became due."""
     sender, recipient = activity.from_property, activity.recipient
     if sender is None or recipient is None or not activity.service_url:
-        return
+        return False
     address = TeamsAddress(
         member_id=member.id,
         user_id=sender.id,
@@ -91,6 +97,9 @@ async def remember_address(db: Database, member: Member, activity: Activity) -> 
             and (address.conversation_id is None or stored.conversation_id == address.conversation_id)
         )
     )
-    if not same:
-        async with db.session() as s:
-            await TeamsRepository(s).save_address(address)
+    if same:
+        return False
+    async with db.session() as s:
+        await TeamsRepository(s).save_address(address)
+        now = dt.datetime.now(dt.UTC)
+        return await OutboxRepository(s).retry_now(member.id, "teams", now=now) > 0

@@ -20,3 +20,5 @@ class BotServices:
     tz: zoneinfo.ZoneInfo
     locale: str = "sv"
     clock: Callable[[], dt.datetime] = field(default=_utc_now)
+    # Called when messages became due (a person became reachable); the app wakes the outbox.
+    wake_outbox: Callable[[], None] = field(default=lambda: None)

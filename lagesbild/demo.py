@@ -11,10 +11,11 @@ import zoneinfo
 from dataclasses import dataclass
 from importlib import resources
 
+from lagesbild.operations.cycle_messages import PromptRenderer, enqueue_prompts
 from lagesbild.operations.cycles import open_cycle, plan
 from lagesbild.operations.groups import create_group, find_group
 from lagesbild.operations.members import import_members
-from reporting.model import Cycle, CycleState, ReportingGroup
+from reporting.model import Channel, Cycle, CycleState, ReportingGroup
 from storage.database import Database
 from storage.errors import NotFound
 from storage.repositories import CycleRepository, OrganisationRepository
@@ -30,7 +31,14 @@ class DemoWorld:
     created: bool
 
 
-async def seed_demo(db: Database, *, now: dt.datetime, tz: zoneinfo.ZoneInfo) -> DemoWorld:
+async def seed_demo(
+    db: Database,
+    *,
+    now: dt.datetime,
+    tz: zoneinfo.ZoneInfo,
+    renderers: dict[Channel, PromptRenderer] | None = None,
+) -> DemoWorld:
+    """The demo municipality with an open cycle; its prompts are queued with `renderers`."""
     async with db.session(readonly=True) as s:
         try:
             await OrganisationRepository(s).by_name(DEMO_ORGANISATION)
@@ -55,4 +63,6 @@ async def seed_demo(db: Database, *, now: dt.datetime, tz: zoneinfo.ZoneInfo) ->
         return DemoWorld(group, already_open[0], created=not exists)
     await plan(db, group, count=4, now=now, tz=tz)
     cycle = await open_cycle(db, group, now=now)
+    if renderers:
+        await enqueue_prompts(db, cycle, renderers=renderers, tz=tz)
     return DemoWorld(group, cycle, created=not exists)

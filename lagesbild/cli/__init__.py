@@ -32,7 +32,7 @@ def cli(ctx: click.Context, organisation: str | None, verbose: bool) -> None:
         stream=sys.stderr,
     )
     if not verbose:
-        for noisy in ("alembic", "apscheduler"):
+        for noisy in ("alembic", "apscheduler", "aiohttp.access"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.obj = CliContext(settings=settings, organisation=organisation or settings.organisation)
 

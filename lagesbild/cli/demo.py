@@ -1,4 +1,10 @@
-"""`lagesbild demo`: the product in one command on an embedded SQLite database."""
+"""`lagesbild demo`: the product in one command, for a newcomer.
+
+A SQLite database in the data directory, the demo municipality (its members are the Agents
+Playground's mock users), a group on the Fagersta template with an open cycle, the bot in dev
+mode with its scheduler and outbox, and the Agents Playground wired to it. Prints the URL to
+open; Ctrl-C stops everything it started.
+"""
 
 from __future__ import annotations
 
@@ -6,58 +12,84 @@ import asyncio
 import signal
 
 import click
+from aiohttp import web
 
-from lagesbild.cli.context import CliContext, pass_cli
+from lagesbild.cli.context import CliContext, CliError, pass_cli
 from lagesbild.cli.display import cycle_line, member_line
 from lagesbild.demo import DEMO_ORGANISATION, seed_demo
-from lagesbild.jobs import Runtime, register_runtime, unregister_runtime
 from lagesbild.operations.members import list_members
-from lagesbild.scheduler import create_scheduler
+from lagesbild.wiring import prompt_renderers
 from storage.database import Database
 from storage.migrate import upgrade
 
 
 @click.command("demo")
+@click.option("--port", default=3978, show_default=True, type=click.IntRange(1, 65535), help="Botens port.")
+@click.option("--playground-port", default=56150, show_default=True, type=click.IntRange(1, 65535),
+              help="Agents Playgrounds port (sidan du öppnar).")  # fmt: skip
 @click.option("--seed-only", is_flag=True, help="Lägg bara upp demodata och avsluta.")
 @pass_cli
-def command(ctx: CliContext, seed_only: bool) -> None:
-    """Starta en demo: demokommun, grupp, medlemmar och en öppen cykel."""
-    url = f"sqlite:///{ctx.settings.data_dir / 'demo.db'}"
+def command(ctx: CliContext, port: int, playground_port: int, seed_only: bool) -> None:
+    """Starta demon: demokommun, bot och Agents Playground som Teams."""
+    settings = ctx.settings
+    path = settings.data_dir / "demo.db"
+    url = f"sqlite:///{path}"
     upgrade(url)
 
     async def main() -> None:
         db = Database(url)
         try:
-            world = await seed_demo(db, now=ctx.now(), tz=ctx.settings.tz)
+            world = await seed_demo(db, now=ctx.now(), tz=settings.tz, renderers=prompt_renderers(settings))
             members = await list_members(db, DEMO_ORGANISATION)
-            click.echo(
-                f"Demo: {DEMO_ORGANISATION}, gruppen {world.group.name} (mallen {world.group.preset})."
-            )
-            click.echo(f"Databas: {ctx.settings.data_dir / 'demo.db'}")
-            click.echo("Medlemmar:")
-            for member in members:
-                click.echo("  " + member_line(member))
-            click.echo("Öppen cykel:")
-            click.echo(cycle_line(world.group.name, world.open_cycle, ctx.settings.tz))
-            if seed_only:
-                return
-            key = "demo"
-            register_runtime(key, Runtime(db=db, tz=ctx.settings.tz))
-            scheduler = create_scheduler(
-                url, runtime_key=key, interval_seconds=ctx.settings.scheduler_interval_seconds
-            )
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
-            scheduler.start()
-            click.echo("Schemaläggaren kör (planerar, öppnar och stänger cykler i tid). Avsluta med Ctrl-C.")
-            try:
-                await stop.wait()
-            finally:
-                scheduler.shutdown(wait=False)
-                unregister_runtime(key)
         finally:
             await db.dispose()
+        click.echo(f"Demo: {DEMO_ORGANISATION}, gruppen {world.group.name} (mallen {world.group.preset}).")
+        click.echo(f"Databas: {path}")
+        click.echo("Medlemmar:")
+        for member in members:
+            click.echo("  " + member_line(member))
+        click.echo("Öppen cykel:")
+        click.echo(cycle_line(world.group.name, world.open_cycle, settings.tz))
+        if not seed_only:
+            await serve_with_playground(ctx, url, port, playground_port)
 
     asyncio.run(main())
+
+
+async def serve_with_playground(ctx: CliContext, url: str, port: int, playground_port: int) -> None:
+    from bot.app import create_app
+    from lagesbild.playground import Playground, PlaygroundError
+
+    app = create_app(ctx.settings, dev=True, database_url=url)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise CliError(f"Porten {port} är upptagen ({exc.strerror}). Välj en annan med --port.") from None
+    playground = Playground(
+        f"http://127.0.0.1:{port}/api/messages",
+        port=playground_port,
+        work_dir=ctx.settings.data_dir / "playground",
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        click.echo("Startar Agents Playground (första gången installeras den med npm, det tar en stund) …")
+        try:
+            await playground.start()
+        except PlaygroundError as exc:
+            raise CliError(str(exc)) from None
+        click.echo("")
+        click.echo(playground.summary())
+        click.echo("")
+        click.echo(f"Öppna {playground.url} i webbläsaren. Frågorna kommer i chatten med Lägesbild;")
+        click.echo("skriv 'hjälp' för kommandona. Avsluta med Ctrl-C.")
+        await stop.wait()
+        click.echo("Stänger demon …")
+    finally:
+        await playground.stop()
+        await runner.cleanup()

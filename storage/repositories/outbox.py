@@ -261,6 +261,21 @@ class OutboxRepository:
         )
         return states
 
+    async def retry_now(self, member_id: int, channel: str, *, now: dt.datetime) -> int:
+        """A person just became reachable (e.g. installed the app): their messages waiting for a
+        retry on that channel are due now. Returns how many."""
+        result = await self.session.execute(
+            update(OutboxMessageRow)
+            .where(
+                OutboxMessageRow.member_id == member_id,
+                OutboxMessageRow.channel == channel,
+                OutboxMessageRow.state == DeliveryState.FAILED.value,
+                OutboxMessageRow.next_attempt_at > now,
+            )
+            .values(next_attempt_at=now)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def release(self, message_id: int, *, retry_at: dt.datetime) -> None:
         """Give a claimed message back without an attempt (e.g. the process is stopping)."""
         await self.session.execute(
