@@ -7,6 +7,7 @@ else is caught, so a real bug still shows its stack trace to the operator.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 
@@ -16,7 +17,45 @@ from lagesbild.cli.context import CliContext, CliError
 from lagesbild.settings import SettingsError, load_settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command runs (click's documented pattern for
+    lazily loaded subcommands), so `lagesbild cycle list` does not load botbuilder."""
+
+    def __init__(self, *args: object, lazy: dict[str, str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module_name, attribute = self.lazy[name].split(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            self.add_command(command, name)
+        return super().get_command(ctx, name)
+
+
+COMMANDS = {
+    "db": "lagesbild.cli.db:command",
+    "group": "lagesbild.cli.groups:command",
+    "members": "lagesbild.cli.members:command",
+    "cycle": "lagesbild.cli.cycles:command",
+    "jobs": "lagesbild.cli.scheduler:command",
+    "serve": "lagesbild.cli.serve:command",
+    "demo": "lagesbild.cli.demo:command",
+    "outbox": "lagesbild.cli.outbox:command",
+    "parse-email": "lagesbild.cli.intake:parse_email_command",
+    "intake": "lagesbild.cli.intake:intake_group",
+    "digest": "lagesbild.cli.digest:digest_command",
+    "assessment": "lagesbild.cli.digest:assessment_command",
+    "export": "lagesbild.cli.digest:export_command",
+    "places": "lagesbild.cli.digest:places_command",
+    "reports": "lagesbild.cli.digest:reports_command",
+}
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--org", "organisation", default=None, help="Kommunen (organisationen) kommandot gäller.")
 @click.option("-v", "--verbose", is_flag=True, help="Visa loggrader.")
 @click.pass_context
@@ -35,16 +74,6 @@ def cli(ctx: click.Context, organisation: str | None, verbose: bool) -> None:
         for noisy in ("alembic", "apscheduler", "aiohttp.access"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.obj = CliContext(settings=settings, organisation=organisation or settings.organisation)
-
-
-def _register() -> None:
-    from lagesbild.cli import cycles, db, demo, groups, members, outbox, scheduler, serve
-
-    for module in (db, groups, members, cycles, scheduler, serve, outbox, demo):
-        cli.add_command(module.command)
-
-
-_register()
 
 
 def main() -> None:

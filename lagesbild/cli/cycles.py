@@ -11,7 +11,6 @@ from lagesbild.cli.display import cycle_json, cycle_line
 from lagesbild.operations.cycle_messages import enqueue_prompts
 from lagesbild.operations.cycles import close_cycle, list_cycles, open_cycle, plan
 from lagesbild.operations.groups import find_group
-from lagesbild.wiring import prompt_renderers
 from storage.database import Database
 
 
@@ -70,6 +69,8 @@ def open_command(ctx: CliContext, group: str | None, cycle_id: int | None) -> No
 
     async def work(db: Database):  # type: ignore[no-untyped-def]
         found = await find_group(db, ctx.organisation, group)
+        from lagesbild.wiring import prompt_renderers  # loads Teams and email code only when needed
+
         cycle = await open_cycle(db, found, now=ctx.now(), cycle_id=cycle_id)
         queued = await enqueue_prompts(db, cycle, renderers=prompt_renderers(ctx.settings), tz=ctx.settings.tz)
         return found.name, cycle, queued

@@ -29,7 +29,7 @@ def _time(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
 
 @click.group("group")
 def command() -> None:
-    """Rapporteringsgrupper (t.ex. EST, FAS)."""
+    """Rapporteringsgrupper, till exempel EST och FAS."""
 
 
 @command.command("create")
