@@ -35,8 +35,10 @@ class ExportFile:
     content: bytes
 
 
-def _positive_number(questionnaire: Questionnaire) -> str | None:
-    return next((q.number for q in questionnaire.questions if not q.observations), None)
+def _positive(questionnaire: Questionnaire, locale: str) -> tuple[str | None, str]:
+    """Question 7's number and theme (the question without observations)."""
+    q = next((q for q in questionnaire.questions if not q.observations), None)
+    return (q.number, q.theme.get(locale)) if q else (None, "")
 
 
 def _printed(doc: Document, fmt: str) -> bytes:
@@ -69,7 +71,7 @@ def render_digest_data(
     if fmt == "json":
         return ExportFile(name, MEDIA_TYPES[fmt], as_json(data))
     if fmt == "csv":
-        return ExportFile(name, MEDIA_TYPES[fmt], digest_csv(data, _positive_number(questionnaire)))
+        return ExportFile(name, MEDIA_TYPES[fmt], digest_csv(data, *_positive(questionnaire, locale)))
     chart = chart_png(series, locale=locale) if series and fmt in ("html", "docx") else None
     doc = from_digest(data, questionnaire, organisation=organisation, chart=chart, locale=locale)
     return ExportFile(name, MEDIA_TYPES[fmt], _printed(doc, fmt))
@@ -91,7 +93,7 @@ def render_month_data(
     if fmt == "json":
         return ExportFile(name, MEDIA_TYPES[fmt], as_json(month))
     if fmt == "csv":
-        return ExportFile(name, MEDIA_TYPES[fmt], month_csv(month, _positive_number(questionnaire)))
+        return ExportFile(name, MEDIA_TYPES[fmt], month_csv(month, *_positive(questionnaire, locale)))
     chart = chart_png(series, locale=locale) if series and fmt in ("html", "docx") else None
     doc = from_month(month, questionnaire, organisation=organisation, chart=chart, locale=locale)
     return ExportFile(name, MEDIA_TYPES[fmt], _printed(doc, fmt))

@@ -37,7 +37,9 @@ def _join(values: Iterable[Any]) -> str:
     return "; ".join(str(v) for v in values)
 
 
-def digest_rows(data: Mapping[str, Any], positive_question: str | None = "7") -> list[dict[str, Any]]:
+def digest_rows(
+    data: Mapping[str, Any], positive_question: str | None = "7", positive_theme: str = ""
+) -> list[dict[str, Any]]:
     base = {
         "group": data["group"],
         "cycle": data["cycle"],
@@ -73,15 +75,22 @@ def digest_rows(data: Mapping[str, Any], positive_question: str | None = "7") ->
                 )
             rows.append(row)
     if positive_question is not None:
-        rows += [{**base, "question": positive_question, "summary": text} for text in data["positive"]]
+        rows += [
+            {**base, "question": positive_question, "theme": positive_theme, "summary": text}
+            for text in data["positive"]
+        ]
     return rows
 
 
-def digest_csv(data: Mapping[str, Any], positive_question: str | None = "7") -> bytes:
-    return _csv(DIGEST_COLUMNS, digest_rows(data, positive_question))
+def digest_csv(
+    data: Mapping[str, Any], positive_question: str | None = "7", positive_theme: str = ""
+) -> bytes:
+    return _csv(DIGEST_COLUMNS, digest_rows(data, positive_question, positive_theme))
 
 
-def month_rows(month: Mapping[str, Any], positive_question: str | None = "7") -> list[dict[str, Any]]:
+def month_rows(
+    month: Mapping[str, Any], positive_question: str | None = "7", positive_theme: str = ""
+) -> list[dict[str, Any]]:
     rows = []
     for q in month["questions"]:
         assessment = q.get("assessment") or {}
@@ -108,14 +117,22 @@ def month_rows(month: Mapping[str, Any], positive_question: str | None = "7") ->
             rows.append(row)
     if positive_question is not None:
         rows += [
-            {"month": month["month"], "group": month["group"], "question": positive_question, "summary": text}
+            {
+                "month": month["month"],
+                "group": month["group"],
+                "question": positive_question,
+                "theme": positive_theme,
+                "summary": text,
+            }
             for text in month["positive"]
         ]
     return rows
 
 
-def month_csv(month: Mapping[str, Any], positive_question: str | None = "7") -> bytes:
-    return _csv(MONTH_COLUMNS, month_rows(month, positive_question))
+def month_csv(
+    month: Mapping[str, Any], positive_question: str | None = "7", positive_theme: str = ""
+) -> bytes:
+    return _csv(MONTH_COLUMNS, month_rows(month, positive_question, positive_theme))
 
 
 def as_json(data: Any) -> bytes:
