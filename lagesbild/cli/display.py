@@ -53,8 +53,10 @@ def group_line(group: ReportingGroup) -> str:
     return (
         f"{group.name} ({group.preset}): möte {every} på {WEEKDAY_NAMES[s.meeting_weekday]} "
         f"kl. {s.meeting_time:%H.%M}, sista dag {WEEKDAY_NAMES[s.deadline_weekday]} kl. {s.deadline_time:%H.%M}, "
-        f"utskick {WEEKDAY_NAMES[s.open_weekday]} kl. {s.open_time:%H.%M}; första möte {format_day(group.first_meeting)}"
-    )
+        f"utskick {WEEKDAY_NAMES[s.open_weekday]} kl. {s.open_time:%H.%M}; första möte {format_day(group.first_meeting)}; "
+        + (f"påminnelser {', '.join(str(h) for h in s.reminder_hours)} timmar före sista dag" if s.reminder_hours
+           else "inga påminnelser")
+    )  # fmt: skip
 
 
 def member_line(member: Member) -> str:

@@ -9,13 +9,27 @@ import click
 from lagesbild.cli.context import CliContext, pass_cli
 from lagesbild.cli.display import group_line
 from lagesbild.operations.errors import InputError
-from lagesbild.operations.groups import ScheduleChanges, create_group, list_groups, parse_time, parse_weekday
+from lagesbild.operations.groups import (
+    ScheduleChanges,
+    create_group,
+    list_groups,
+    parse_reminders,
+    parse_time,
+    parse_weekday,
+)
 from reporting.questionnaire import PRESET_NAMES
 
 
 def _weekday(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
     try:
         return None if value is None else parse_weekday(value)
+    except InputError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _reminders(value: str) -> tuple[int, ...]:
+    try:
+        return parse_reminders(value)
     except InputError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -44,6 +58,8 @@ def command() -> None:
 @click.option("--deadline-time", callback=_time)
 @click.option("--open-day", "open_weekday", callback=_weekday, help="Dag då frågorna skickas ut.")
 @click.option("--open-time", callback=_time)
+@click.option("--reminders", "reminder_hours", callback=lambda _c, _p, v: None if v is None else _reminders(v),
+              help="Påminnelser, timmar före sista dag (standard 24,2; 0 = inga).")  # fmt: skip
 @click.option("--first-meeting", type=click.DateTime(["%Y-%m-%d"]), help="Första mötet (ÅÅÅÅ-MM-DD).")
 @click.option("--channel", "teams_channel_id", help="Teams-kanalens id som gruppen postar i.")
 @pass_cli

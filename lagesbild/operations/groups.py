@@ -32,6 +32,17 @@ def parse_weekday(value: str) -> int:
     return WEEKDAYS[key]
 
 
+def parse_reminders(value: str) -> tuple[int, ...]:
+    """ "24,2" → (24, 2): hours before the deadline; "" or "0" → no reminders."""
+    try:
+        hours = tuple(sorted({int(h) for h in value.replace(";", ",").split(",") if h.strip()}, reverse=True))
+    except ValueError:
+        raise InputError(f"Ogiltiga påminnelser: {value!r} (timmar före sista dag, t.ex. 24,2)") from None
+    if any(h < 0 or h > 14 * 24 for h in hours):
+        raise InputError("Påminnelser anges i timmar före sista dag, 1–336")
+    return tuple(h for h in hours if h > 0)
+
+
 def parse_time(value: str) -> dt.time:
     try:
         return dt.time.fromisoformat(value.replace(".", ":"))
@@ -48,6 +59,7 @@ class ScheduleChanges:
     deadline_time: dt.time | None = None
     meeting_weekday: int | None = None
     meeting_time: dt.time | None = None
+    reminder_hours: tuple[int, ...] | None = None
 
     def apply(self, schedule: Schedule) -> Schedule:
         changes = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
