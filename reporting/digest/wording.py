@@ -169,3 +169,22 @@ def suggestion_note(locale: str = "sv") -> str:
         "(liten – återkommande – omfattande och återkommande). Gruppen sätter den sammanställda bedömningen.",
         locale,
     )
+
+
+def gist(data: Mapping[str, Any], questionnaire: Questionnaire, locale: str = "sv") -> str:
+    """One line for an outbox row's `text`: period, response, and the levels per question
+    (set ones as set, the rest as suggested)."""
+    levels = [(q.get("assessment") or q["suggested_assessment"])["level"] for q in data["questions"]]
+    counts = ", ".join(
+        f"{levels.count(level)} {level_label(level, questionnaire, locale).lower()}"
+        for level in ("red", "yellow", "green")
+        if level in levels
+    )
+    return _(
+        "{title}: {reported} rapporter, {missing} har inte svarat; bedömning: {levels}.",
+        locale,
+        title=title(data, locale),
+        reported=data["response"]["reported"] + data["response"]["nothing"],
+        missing=len(data["response"]["not_answered"]),
+        levels=counts or "–",
+    )

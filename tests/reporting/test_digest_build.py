@@ -160,9 +160,7 @@ def test_counts_split_the_submitted_reports_and_items_carry_agencies_places_time
     assert park["places"] == ["Brunnsparken"] and park["times"] == ["fredagskvällar"]
     assert park["recurring"] == {"first_seen_cycle": 11, "cycles_seen": 2}
     assert q1["items"][1]["places"] == ["Torget"] and q1["items"][1]["recurring"] is None
-    assert (
-        q1["impact"]["mean"] == 3.5 and q1["impact"]["history"] == [3.0] and q1["impact"]["trend"] == "up"
-    )
+    assert q1["impact"]["mean"] == 3.5 and q1["impact"]["history"] == [3.0] and q1["impact"]["trend"] == "up"
     assert q1["assessment"] is None
 
 
@@ -366,3 +364,16 @@ def test_every_digest_text_has_english_and_nothing_is_left_over() -> None:
     for swedish, text in english.items():
         fields = {f for _, f, _, _ in string.Formatter().parse(swedish) if f}
         assert fields == {f for _, f, _, _ in string.Formatter().parse(text) if f}, swedish
+
+
+def test_the_gist_is_one_line_for_the_outbox() -> None:
+    from reporting.digest.wording import gist
+
+    data = compiled(
+        build_digest(_inputs()).data,
+        {"1": Assessment(12, "1", "red", "", dt.datetime(2026, 11, 26, tzinfo=UTC))},
+        FAGERSTA,
+    )
+    assert gist(data, FAGERSTA) == (
+        "Lägesbild EST · v. 47–48, 16–29 nov: 3 rapporter, 1 har inte svarat; bedömning: 1 rött, 5 grönt."
+    )
