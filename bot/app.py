@@ -30,6 +30,7 @@ from lagesbild.operations.cycle_messages import (
     enqueue_due_reminders,
     enqueue_prompts,
 )
+from lagesbild.operations.digest_delivery import deliver_due_digests
 from lagesbild.outbox.connector import Connector
 from lagesbild.outbox.dispatcher import Dispatcher
 from lagesbild.outbox.service import OutboxOptions, build_dispatcher, connector_timeout
@@ -173,7 +174,11 @@ def create_app(
             if await enqueue_due_reminders(db, now=now, tz=settings.tz):
                 wake_outbox()
 
-        runtime = Runtime(db=db, tz=settings.tz, on_opened=[prompts], on_closed=[summary], every_tick=[reminders],
+        async def digests(now: dt.datetime) -> None:
+            if await deliver_due_digests(db, now=now, locale=settings.locale):
+                wake_outbox()
+
+        runtime = Runtime(db=db, tz=settings.tz, on_opened=[prompts], on_closed=[summary], every_tick=[reminders, digests],
                           clock=clock)  # fmt: skip
         app[RUNTIME] = runtime
         key = f"app-{uuid.uuid4().hex[:8]}"

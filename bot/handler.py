@@ -27,6 +27,7 @@ from adaptive_cards.report import (
 from bot.activities import CARD_CONTENT_TYPE
 from bot.cards import card_after_save, card_for_report
 from bot.commands import parse_command
+from bot.digest_actions import DigestActions
 from bot.identity import identify, is_personal, tenant_of
 from bot.notices import tell_coordinators_about_unknown_user
 from bot.services import BotServices
@@ -40,6 +41,7 @@ from lagesbild.operations.reports import (
     report_context,
     save_report,
 )
+from reporting.digest.assessment import VERB_ASSESS, VERB_ESCALATE
 from reporting.formatting import format_datetime, format_day, format_period
 from reporting.model import Channel, Member, SubmissionState
 from reporting.report_input import InvalidReport, is_blank, nothing_this_period, parse_report_inputs
@@ -64,8 +66,9 @@ UNKNOWN_USER = (
 
 
 class LagesbildBot(TeamsActivityHandler):
-    def __init__(self, services: BotServices) -> None:
+    def __init__(self, services: BotServices, *, digest_actions: DigestActions | None = None) -> None:
         self.services = services
+        self.digest_actions = digest_actions or DigestActions(services)
 
     @property
     def db(self) -> Database:
@@ -253,6 +256,9 @@ class LagesbildBot(TeamsActivityHandler):
             VERB_NOTHING_THIS_PERIOD: self._handle_nothing_this_period,
             VERB_EDIT: self._handle_edit,
         }
+        if verb in (VERB_ASSESS, VERB_ESCALATE):
+            act = self.digest_actions.assess if verb == VERB_ASSESS else self.digest_actions.escalate
+            return self._card_response(await act(member, data))
         handler = handlers.get(verb)
         if handler is None:
             log.warning("unknown card verb %r from member %s", verb, member.id)

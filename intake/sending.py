@@ -47,7 +47,8 @@ _RESERVED = frozenset({"from", "to", "subject", "message-id", "date", "mime-vers
 
 def build_mime(message: OutboxMessage, *, from_address: str, from_name: str = "Lägesbild",
                now: dt.datetime | None = None) -> EmailMessage:  # fmt: skip
-    """The RFC 5322 message for an outbox row (plain text, with an HTML alternative if any)."""
+    """The RFC 5322 message for an outbox row (plain text, with an HTML alternative if any, and
+    the payload's `attachments`: `[{"filename", "content_type", "data_base64"}]`)."""
     payload = message.payload
     headers: dict[str, Any] = dict(payload.get("headers") or {})
     mail = EmailMessage()
@@ -65,6 +66,12 @@ def build_mime(message: OutboxMessage, *, from_address: str, from_name: str = "L
     mail.set_content(str(payload.get("text") or ""), charset="utf-8")
     if payload.get("html"):
         mail.add_alternative(str(payload["html"]), subtype="html", charset="utf-8")
+    for attachment in payload.get("attachments") or []:
+        maintype, _, subtype = str(attachment["content_type"]).partition("/")
+        mail.add_attachment(
+            base64.b64decode(attachment["data_base64"]), maintype=maintype, subtype=subtype or "octet-stream",
+            filename=str(attachment["filename"]),
+        )  # fmt: skip
     return mail
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -102,6 +102,12 @@ class GroupRepository:
             [{"group_id": group_id, "member_id": m} for m in member_ids]
         )
         await self.session.execute(stmt.on_conflict_do_nothing())
+
+    async def set_channel(self, group_id: int, channel_id: str | None) -> None:
+        """The Teams channel the group's digest and decisions are posted in."""
+        await self.session.execute(
+            update(GroupRow).where(GroupRow.id == group_id).values(teams_channel_id=channel_id)
+        )
 
     async def has_member(self, group_id: int, member_id: int) -> bool:
         return await self.session.get(GroupMemberRow, (group_id, member_id)) is not None
