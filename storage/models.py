@@ -486,3 +486,24 @@ class EscalationRow(Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     enqueued_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class TeamsChannelRow(Base):
+    """A Teams channel linked to a purpose: a group's channel (digest, decisions) or the
+    municipality's Brå channel (escalations), with what is needed to post there."""
+
+    __tablename__ = "teams_channels"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('group', 'bra')", name="purpose"),
+        Index("ix_teams_channels_organisation_id_purpose", "organisation_id", "purpose"),
+    )
+
+    channel_id: Mapped[str] = mapped_column(String(500), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(10))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("reporting_groups.id", ondelete="CASCADE"))
+    team_id: Mapped[str | None] = mapped_column(String(300))
+    service_url: Mapped[str] = mapped_column(String(500))
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    linked_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    linked_at: Mapped[dt.datetime] = mapped_column(default=_now)
