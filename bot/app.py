@@ -19,6 +19,7 @@ import jwt
 from aiohttp import web
 
 from bot.adapter import LagesbildAdapter
+from bot.digest_actions import DigestActions
 from bot.handler import LagesbildBot
 from bot.metrics import render_metrics
 from bot.notices import tell_coordinators_member_unreachable
@@ -31,6 +32,7 @@ from lagesbild.operations.cycle_messages import (
     enqueue_prompts,
 )
 from lagesbild.operations.digest_delivery import deliver_due_digests
+from lagesbild.operations.escalation_delivery import deliver_escalations
 from lagesbild.outbox.connector import Connector
 from lagesbild.outbox.dispatcher import Dispatcher
 from lagesbild.outbox.service import OutboxOptions, build_dispatcher, connector_timeout
@@ -121,7 +123,12 @@ def create_app(
             db=db, tz=settings.tz, locale=settings.locale, clock=clock, wake_outbox=wake_outbox
         )
         app[ADAPTER] = LagesbildAdapter(settings, dev=dev)
-        app[BOT] = LagesbildBot(services)
+
+        async def escalated() -> None:
+            if await deliver_escalations(db, now=clock(), locale=settings.locale):
+                wake_outbox()
+
+        app[BOT] = LagesbildBot(services, digest_actions=DigestActions(services, on_escalated=escalated))
         yield
         await db.dispose()
 
@@ -178,7 +185,11 @@ def create_app(
             if await deliver_due_digests(db, now=now, locale=settings.locale):
                 wake_outbox()
 
-        runtime = Runtime(db=db, tz=settings.tz, on_opened=[prompts], on_closed=[summary], every_tick=[reminders, digests],
+        async def escalations(now: dt.datetime) -> None:
+            if await deliver_escalations(db, now=now, locale=settings.locale):
+                wake_outbox()
+
+        runtime = Runtime(db=db, tz=settings.tz, on_opened=[prompts], on_closed=[summary], every_tick=[reminders, digests, escalations],
                           clock=clock)  # fmt: skip
         app[RUNTIME] = runtime
         key = f"app-{uuid.uuid4().hex[:8]}"

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import AdaptiveCardInvokeResponse, Attachment, InvokeResponse
 from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 
@@ -26,9 +26,10 @@ from adaptive_cards.report import (
 )
 from bot.activities import CARD_CONTENT_TYPE
 from bot.cards import card_after_save, card_for_report
+from bot.channel_commands import handle_channel_message
 from bot.commands import parse_command
 from bot.digest_actions import DigestActions
-from bot.identity import identify, is_personal, tenant_of
+from bot.identity import identify, is_personal, team_id_of, tenant_of
 from bot.notices import tell_coordinators_about_unknown_user
 from bot.services import BotServices
 from lagesbild.operations.errors import OperationError
@@ -78,7 +79,9 @@ class LagesbildBot(TeamsActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         if not is_personal(turn_context.activity):
-            return  # channel messages for the bot (Brå decisions) arrive with a later feature
+            member = await identify(self.db, turn_context, on_reachable=self.services.wake_outbox)
+            await turn_context.send_activity(await handle_channel_message(self.db, turn_context, member))
+            return
         member = await identify(self.db, turn_context, on_reachable=self.services.wake_outbox)
         if member is None:
             await self._handle_unknown_user(turn_context)
@@ -210,7 +213,7 @@ class LagesbildBot(TeamsActivityHandler):
             first = member.name.split()[0] if member.name else ""
             await turn_context.send_activity(f"Hej {first}! Jag är Lägesbild. {HELP}")
             return
-        team = TeamsInfo.get_team_id(turn_context)
+        team = team_id_of(activity)
         if team:
             await self._remember_team(turn_context, team)
             await self._sync_roster(turn_context, TeamInfo(id=team))

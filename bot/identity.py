@@ -31,6 +31,12 @@ def tenant_of(activity: Activity) -> str:
     return str(tenant.get("id", "")) if isinstance(tenant, dict) else ""
 
 
+def team_id_of(activity: Activity) -> str | None:
+    data: Any = activity.channel_data or {}
+    team = data.get("team") if isinstance(data, dict) else None
+    return str(team["id"]) if isinstance(team, dict) and team.get("id") else None
+
+
 def is_personal(activity: Activity) -> bool:
     conversation = activity.conversation
     kind = getattr(conversation, "conversation_type", None) if conversation else None

@@ -11,7 +11,9 @@ from reporting.model import Channel
 
 def prompt_renderers(settings: Settings) -> dict[Channel, PromptRenderer]:
     """Teams always; email when sending mail is configured."""
-    renderers: dict[Channel, PromptRenderer] = {Channel.TEAMS: TeamsPromptRenderer(settings.tz, settings.locale)}
+    renderers: dict[Channel, PromptRenderer] = {
+        Channel.TEAMS: TeamsPromptRenderer(settings.tz, settings.locale)
+    }
     if settings.mail_send != "none":
         renderers[Channel.EMAIL] = prompt_renderer(settings)
     return renderers

@@ -72,7 +72,9 @@ def open_command(ctx: CliContext, group: str | None, cycle_id: int | None) -> No
         from lagesbild.wiring import prompt_renderers  # loads Teams and email code only when needed
 
         cycle = await open_cycle(db, found, now=ctx.now(), cycle_id=cycle_id)
-        queued = await enqueue_prompts(db, cycle, renderers=prompt_renderers(ctx.settings), tz=ctx.settings.tz)
+        queued = await enqueue_prompts(
+            db, cycle, renderers=prompt_renderers(ctx.settings), tz=ctx.settings.tz
+        )
         return found.name, cycle, queued
 
     name, cycle, queued = ctx.run(work)

@@ -131,17 +131,27 @@ async def enqueue_digest(
 
 
 async def group_channel(db: Database, group: ReportingGroup) -> ChannelAddress | None:
-    """The group's linked Teams channel, addressed through a team the bot is installed in
-    (its service URL and tenant); None when no channel is linked or no team is known."""
+    """The group's Teams channel: the one linked in Teams ("koppla EST"), else the id set with
+    `group create --channel`, addressed through a team the bot is installed in."""
+    async with db.session(readonly=True) as s:
+        linked = await TeamsRepository(s).linked_channel(group.organisation_id, "group", group.id)
+        teams = await TeamsRepository(s).teams()
+    if linked is not None:
+        return ChannelAddress(linked.channel_id, linked.service_url, linked.tenant_id)
     if not group.teams_channel_id:
         return None
-    async with db.session(readonly=True) as s:
-        teams = await TeamsRepository(s).teams()
     team = next((t for t in teams if t.organisation_id == group.organisation_id), teams[0] if teams else None)
     if team is None:
         log.warning("group %s has a channel but the bot is in no team yet; no channel post", group.name)
         return None
     return ChannelAddress(group.teams_channel_id, team.service_url, team.tenant_id)
+
+
+async def bra_channel(db: Database, organisation_id: int) -> ChannelAddress | None:
+    """The municipality's Brå channel, linked in Teams with "koppla brå"."""
+    async with db.session(readonly=True) as s:
+        linked = await TeamsRepository(s).linked_channel(organisation_id, "bra")
+    return ChannelAddress(linked.channel_id, linked.service_url, linked.tenant_id) if linked else None
 
 
 async def deliver_due_digests(db: Database, *, now: dt.datetime, locale: str = "sv") -> int:

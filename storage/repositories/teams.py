@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import TeamsAddressRow, TeamsTeamRow, TeamsUnknownUserRow
+from storage.models import TeamsAddressRow, TeamsChannelRow, TeamsTeamRow, TeamsUnknownUserRow
 from storage.upsert import insert_for
 
 
@@ -22,6 +22,16 @@ class TeamsAddress:
     bot_id: str
     conversation_id: str | None
     unreachable_since: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedChannel:
+    channel_id: str
+    organisation_id: int
+    purpose: str  # "group" or "bra"
+    group_id: int | None
+    service_url: str
+    tenant_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +143,36 @@ class TeamsRepository:
             )
             for r in await self.session.scalars(stmt)
         ]
+
+    async def link_channel(self, channel: LinkedChannel, *, team_id: str | None, by: int | None,
+                           now: dt.datetime) -> None:  # fmt: skip
+        """Link the channel to its purpose; a channel has one purpose, so relinking moves it."""
+        values = {
+            "channel_id": channel.channel_id, "organisation_id": channel.organisation_id, "purpose": channel.purpose,
+            "group_id": channel.group_id, "team_id": team_id, "service_url": channel.service_url,
+            "tenant_id": channel.tenant_id, "linked_by": by, "linked_at": now,
+        }  # fmt: skip
+        stmt = insert_for(self.session, TeamsChannelRow).values(values)
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["channel_id"], set_={k: stmt.excluded[k] for k in values if k != "channel_id"}
+            )
+        )
+
+    async def linked_channel(
+        self, organisation_id: int, purpose: str, group_id: int | None = None
+    ) -> LinkedChannel | None:
+        """The most recently linked channel for the purpose (and group)."""
+        stmt = select(TeamsChannelRow).where(
+            TeamsChannelRow.organisation_id == organisation_id, TeamsChannelRow.purpose == purpose
+        )
+        if group_id is not None:
+            stmt = stmt.where(TeamsChannelRow.group_id == group_id)
+        row = await self.session.scalar(stmt.order_by(TeamsChannelRow.linked_at.desc()).limit(1))
+        if row is None:
+            return None
+        return LinkedChannel(row.channel_id, row.organisation_id, row.purpose, row.group_id, row.service_url,
+                             row.tenant_id)  # fmt: skip
 
     async def note_unknown_user(
         self, *, user_id: str, aad_object_id: str | None, name: str, tenant_id: str, now: dt.datetime

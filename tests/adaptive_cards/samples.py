@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from adaptive_cards.escalation import escalation_card
 from adaptive_cards.notice import notice_card
 from adaptive_cards.report import (
     MAX_COMMENT,
@@ -150,6 +151,35 @@ def sample_cards() -> dict[str, dict[str, Any]]:
         "receipt_fagersta_nothing": _receipt("est-fagersta", nothing, cycle_open=True),
         "closed_fagersta": closed_card(group_name="EST Fagersta", deadline=DEADLINE, **PERIOD),
         "notice_refused": notice_card("Ogiltig påverkan i fråga 1: välj 1–5."),
+        "escalation_red": escalation_card(
+            {
+                "question": "1",
+                "items": [
+                    {
+                        "summary": "Bränder i soprum vid Brunnsparken",
+                        "agencies": ["fastighet", "bostadsbolag"],
+                        "sources": 2,
+                        "places": ["Brunnsparken"],
+                        "times": ["nattetid"],
+                        "recurring": {"first_seen_cycle": 10, "cycles_seen": 3},
+                    },
+                    {
+                        "summary": "Klotter på Risbroskolan",
+                        "agencies": ["skola"],
+                        "sources": 1,
+                        "places": [],
+                        "times": [],
+                        "recurring": None,
+                    },
+                ],
+            },
+            load_preset("est-fagersta"),
+            group_name="EST",
+            organisation="Fagersta kommun",
+            period="v. 47–48, 16–29 nov",
+            level="red",
+            comment="Återkommande bränder; lyfts till Brå.",
+        ),  # fmt: skip
         "notice_titled": notice_card("Kontakta samordnaren.", title="Du finns inte i medlemslistan"),
         **digest_sample_cards(),
     }
