@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -507,3 +508,163 @@ class TeamsChannelRow(Base):
     tenant_id: Mapped[str] = mapped_column(String(64))
     linked_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     linked_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+DECISION_KINDS = ("atgard", "orsaksanalys", "information")
+DECISION_STATUSES = ("beslutad", "pagar", "klar", "avbruten")
+PROMISE_RESPONSIBLE = ("polis", "kommun", "bada")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
+
+
+class DecisionRow(Base):
+    """A decision of the local Brå: what, of which kind, owned by a member or an agency, due
+    when, and where it stands. `cycle_id` + `question` (and the answers in
+    `decision_answers`) are what it rests on; `result` is a root-cause analysis's result."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DECISION_KINDS), name="kind"),
+        CheckConstraint(_in("status", DECISION_STATUSES), name="status"),
+        CheckConstraint("owner_member_id IS NULL OR owner_agency IS NULL", name="one_owner"),
+        Index("ix_decisions_organisation_id_status", "organisation_id", "status"),
+        Index("ix_decisions_cycle_id_question", "cycle_id", "question"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    meeting_date: Mapped[dt.date] = mapped_column(Date)
+    decided_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    decided_by_name: Mapped[str] = mapped_column(String(200), default="")
+    owner_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    owner_agency: Mapped[str | None] = mapped_column(String(100))
+    due: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="beslutad")
+    result: Mapped[str] = mapped_column(Text, default="")
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id", ondelete="SET NULL"))
+    question: Mapped[str | None] = mapped_column(String(4))
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    closed_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class DecisionNoteRow(Base):
+    """The dated history of a decision: one row per status move or note, the first when decided."""
+
+    __tablename__ = "decision_notes"
+    __table_args__ = (
+        CheckConstraint(_in("status", DECISION_STATUSES), name="status"),
+        Index("ix_decision_notes_decision_id", "decision_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text, default="")
+    by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    by_name: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class DecisionAnswerRow(Base):
+    """An answer a decision rests on; `member_id` is its reporter (who gets the feedback)."""
+
+    __tablename__ = "decision_answers"
+    __table_args__ = (Index("ix_decision_answers_member_id", "member_id"),)
+
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+
+
+class PriorityRow(Base):
+    """What Brå wants the groups to watch now: current until `ends_on` unless cleared."""
+
+    __tablename__ = "priorities"
+    __table_args__ = (Index("ix_priorities_organisation_id_ends_on", "organisation_id", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(200))
+    questions: Mapped[str] = mapped_column(String(40), default="")
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    created_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_by_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    cleared_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class PromiseRow(Base):
+    """A citizen promise (medborgarlöfte) for a period; the same title and start once per
+    municipality, so creating it from the same file twice is refused."""
+
+    __tablename__ = "promises"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "title", "period_from"),
+        CheckConstraint("period_from <= period_to", name="period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    period_from: Mapped[dt.date] = mapped_column(Date)
+    period_to: Mapped[dt.date] = mapped_column(Date)
+    background: Mapped[str] = mapped_column(Text, default="")
+    validity: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[dt.date | None] = mapped_column(Date)
+    signed_place: Mapped[str] = mapped_column(String(100), default="")
+    signatories: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+    items: Mapped[list[PromiseItemRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PromiseItemRow.number"
+    )
+
+
+class PromiseItemRow(Base):
+    """One item of a promise: its text word for word, who is responsible, the report
+    questions it concerns and its indicators (`[{"name", "target", "unit"}]`)."""
+
+    __tablename__ = "promise_items"
+    __table_args__ = (
+        UniqueConstraint("promise_id", "number"),
+        CheckConstraint(_in("responsible", PROMISE_RESPONSIBLE), name="responsible"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    promise_id: Mapped[int] = mapped_column(ForeignKey("promises.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    heading: Mapped[str] = mapped_column(String(300), default="")
+    text: Mapped[str] = mapped_column(Text)
+    responsible: Mapped[str] = mapped_column(String(10))
+    questions: Mapped[str] = mapped_column(String(40), default="")
+    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    follow_ups: Mapped[list[PromiseFollowUpRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PromiseFollowUpRow.month"
+    )
+
+
+class PromiseFollowUpRow(Base):
+    """A follow-up of an item in a month (one per item, month and indicator; written again,
+    it is replaced): what was done and the indicator's value."""
+
+    __tablename__ = "promise_follow_ups"
+    __table_args__ = (UniqueConstraint("item_id", "month", "indicator"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("promise_items.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))
+    indicator: Mapped[int] = mapped_column(Integer, default=1)
+    text: Mapped[str] = mapped_column(Text, default="")
+    value: Mapped[float | None] = mapped_column(Float)
+    by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    by_name: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[dt.datetime] = mapped_column(default=_now)
