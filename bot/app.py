@@ -119,9 +119,15 @@ def create_app(
             if OUTBOX in app:
                 app[OUTBOX].wake()
 
+        async def after_close(cycle: Cycle) -> None:
+            await enqueue_deadline_summary(db, cycle, tz=settings.tz)
+            await deliver_due_digests(db, now=clock(), locale=settings.locale)
+            wake_outbox()
+
         services = BotServices(
-            db=db, tz=settings.tz, locale=settings.locale, clock=clock, wake_outbox=wake_outbox
-        )
+            db=db, tz=settings.tz, locale=settings.locale, clock=clock, wake_outbox=wake_outbox,
+            after_close=after_close,
+        )  # fmt: skip
         app[ADAPTER] = LagesbildAdapter(settings, dev=dev)
 
         async def escalated() -> None:

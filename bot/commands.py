@@ -1,7 +1,9 @@
 """What a person can type in the 1:1 chat, in Swedish with English aliases.
 
 `rapportera` (report), `status`, `frånvarande till 2026-12-30` (away until …),
-`tillbaka` (back), `hjälp` (help). Anything else is `unknown`, answered with help.
+`tillbaka` (back), `hjälp` (help); for the coordinator and deputy also `stäng` (close the
+open period now) and `sammanställning` (the latest digest). Anything else is `unknown`,
+answered with help.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ WORDS = {
     "status": ("status", "läge"),
     "back": ("tillbaka", "back", "åter"),
     "help": ("hjälp", "help", "?", "hj"),
+    "close": ("stäng", "stang", "close"),
+    "digest": ("sammanställning", "sammanstallning", "digest"),
 }
 AWAY_WORDS = ("frånvarande", "borta", "ledig", "away")
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    name: str  # report, status, away, back, help, unknown
+    name: str  # report, status, away, back, help, close, digest, unknown
     until: dt.date | None = None
     problem: str | None = None
 

@@ -16,6 +16,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import AdaptiveCardInvokeResponse, Attachment, InvokeResponse
 from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 
+from adaptive_cards.digest import digest_cards
 from adaptive_cards.notice import notice_card
 from adaptive_cards.report import (
     VERB_EDIT,
@@ -32,19 +33,22 @@ from bot.digest_actions import DigestActions
 from bot.identity import identify, is_personal, team_id_of, tenant_of
 from bot.notices import tell_coordinators_about_unknown_user
 from bot.services import BotServices
+from lagesbild.operations.cycles import close_cycle
+from lagesbild.operations.digest import digest_for_cycle, latest_closed_cycle
 from lagesbild.operations.errors import OperationError
 from lagesbild.operations.members import set_away
 from lagesbild.operations.reports import (
     CycleClosed,
     ReportContext,
     current_report,
+    member_groups,
     next_cycle,
     report_context,
     save_report,
 )
 from reporting.digest.assessment import VERB_ASSESS, VERB_ESCALATE
 from reporting.formatting import format_datetime, format_day, format_period
-from reporting.model import Channel, Member, SubmissionState
+from reporting.model import Channel, Member, Role, SubmissionState
 from reporting.report_input import InvalidReport, is_blank, nothing_this_period, parse_report_inputs
 from storage.database import Database
 from storage.repositories import OrganisationRepository, TeamsRepository
@@ -58,6 +62,11 @@ HELP = (
 )
 SHORT_HELP = (
     "Det där förstod jag inte.\n\nSkriv **rapportera** för frågorna eller **hjälp** för fler kommandon."
+)
+LEADS = frozenset({Role.COORDINATOR, Role.DEPUTY})
+LEAD_HELP = (
+    "\n\nSom samordnare: **stäng** stänger den öppna perioden nu (sammanställningen skickas), "
+    "**sammanställning** visar den senaste."
 )
 UNKNOWN_USER = (
     "Hej! Du finns inte med i Lägesbilds medlemslista, så jag kan inte ta emot rapporter från dig ännu. "
@@ -151,8 +160,43 @@ class LagesbildBot(TeamsActivityHandler):
             "Välkommen tillbaka! Du får utskicken igen. Skriv **rapportera** för frågorna."
         )
 
-    async def _handle_help(self, turn_context: TurnContext, _member: Member, _command: Any) -> None:
-        await turn_context.send_activity(HELP)
+    async def _handle_help(self, turn_context: TurnContext, member: Member, _command: Any) -> None:
+        await turn_context.send_activity(HELP + (LEAD_HELP if member.roles & LEADS else ""))
+
+    async def _handle_close(self, turn_context: TurnContext, member: Member, _command: Any) -> None:
+        if not member.roles & LEADS:
+            await turn_context.send_activity("Det är samordnaren eller ersättaren som stänger en period.")
+            return
+        context = await current_report(self.db, member)
+        if context is None:
+            await turn_context.send_activity("Det finns ingen öppen period att stänga.")
+            return
+        cycle = await close_cycle(
+            self.db, context.group, now=self.services.clock(), cycle_id=context.cycle.id
+        )
+        period = format_period(cycle.period_from, cycle.period_to)
+        await turn_context.send_activity(
+            f"Perioden {context.group.name} {period} är stängd. Sammanställningen kommer strax här och i gruppens kanal."
+        )
+        if self.services.after_close is not None:
+            await self.services.after_close(cycle)
+
+    async def _handle_digest(self, turn_context: TurnContext, member: Member, _command: Any) -> None:
+        if not member.roles & LEADS:
+            await turn_context.send_activity("Sammanställningen skickas till samordnaren och ersättaren.")
+            return
+        for group in await member_groups(self.db, member):
+            try:
+                cycle = await latest_closed_cycle(self.db, group)
+            except OperationError:
+                continue
+            bundle = await digest_for_cycle(self.db, cycle.id, now=self.services.clock())
+            for card in digest_cards(bundle.compiled(), bundle.questionnaire):
+                await turn_context.send_activity(
+                    MessageFactory.attachment(Attachment(content_type=CARD_CONTENT_TYPE, content=card))
+                )
+            return
+        await turn_context.send_activity("Det finns ingen stängd period att sammanställa ännu.")
 
     async def _handle_unknown(self, turn_context: TurnContext, _member: Member, _command: Any) -> None:
         await turn_context.send_activity(SHORT_HELP)

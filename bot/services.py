@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from reporting.model import Cycle
 from storage.database import Database
 
 
@@ -22,3 +23,6 @@ class BotServices:
     clock: Callable[[], dt.datetime] = field(default=_utc_now)
     # Called when messages became due (a person became reachable); the app wakes the outbox.
     wake_outbox: Callable[[], None] = field(default=lambda: None)
+    # What follows a cycle closing (the deadline summary, the digest); the app sets it to the
+    # scheduler's own hooks so a close from the chat does exactly what the deadline does.
+    after_close: Callable[[Cycle], Awaitable[None]] | None = None

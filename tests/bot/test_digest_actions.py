@@ -49,3 +49,27 @@ async def test_a_reporter_is_told_only_the_coordinator_can(
     )
     assert "samordnare" in card_text(card).lower()
     assert await escalations_to_send(db) == []
+
+
+async def test_the_coordinator_closes_the_period_from_the_chat_and_asks_for_the_digest(
+    anna: TeamsUser, bot: LagesbildBot, municipality: Municipality, db: Database
+) -> None:
+    await anna.press(VERB_SUBMIT, {"cycle": municipality.cycle.id, "q1_observations": "Klotter vid torget"})
+    [refused] = await anna.say("stäng")
+    assert "samordnaren" in refused.text
+    closed: list[int] = []
+
+    async def after_close(cycle) -> None:  # type: ignore[no-untyped-def]
+        closed.append(cycle.id)
+
+    bot.services.after_close = after_close
+    cecilia = TeamsUser(bot, user_id="29:cecilia", aad_object_id="aad-cecilia", name="Cecilia Carlsson")
+    [done] = await cecilia.say("stäng")
+    assert "är stängd" in done.text and closed == [municipality.cycle.id]
+    replies = await cecilia.say("sammanställning")
+    assert replies and all(r.attachments for r in replies)
+    assert "Klotter vid torget" in str(replies[-1].attachments[0].content) or any(
+        "Klotter vid torget" in str(r.attachments[0].content) for r in replies
+    )
+    [help_text] = await cecilia.say("hjälp")
+    assert "stäng" in help_text.text
