@@ -31,7 +31,7 @@ from lagesbild.operations.cycle_messages import (
     enqueue_due_reminders,
     enqueue_prompts,
 )
-from lagesbild.operations.digest_delivery import deliver_due_digests
+from lagesbild.operations.digest_delivery import deliver_due_digests, send_county_reports
 from lagesbild.operations.escalation_delivery import deliver_escalations
 from lagesbild.outbox.connector import Connector
 from lagesbild.outbox.dispatcher import Dispatcher
@@ -191,11 +191,17 @@ def create_app(
             if await deliver_due_digests(db, now=now, locale=settings.locale):
                 wake_outbox()
 
+        async def county(now: dt.datetime) -> None:
+            if settings.county_email and settings.mail_send != "none":
+                today = now.astimezone(settings.tz).date()
+                if await send_county_reports(db, county_address=settings.county_email, today=today, now=now):
+                    wake_outbox()
+
         async def escalations(now: dt.datetime) -> None:
             if await deliver_escalations(db, now=now, locale=settings.locale):
                 wake_outbox()
 
-        runtime = Runtime(db=db, tz=settings.tz, on_opened=[prompts], on_closed=[summary], every_tick=[reminders, digests, escalations],
+        runtime = Runtime(db=db, tz=settings.tz, on_opened=[prompts], on_closed=[summary], every_tick=[reminders, digests, escalations, county],
                           clock=clock)  # fmt: skip
         app[RUNTIME] = runtime
         key = f"app-{uuid.uuid4().hex[:8]}"

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     locale: str = Field("sv", alias="LAGESBILD_LOCALE")
     log_level: str = Field("INFO", alias="LAGESBILD_LOG_LEVEL")
     scheduler_interval_seconds: int = Field(60, alias="LAGESBILD_SCHEDULER_INTERVAL", ge=5, le=3600)
+    county_email: str = Field("", alias="LAGESBILD_COUNTY_EMAIL")
     outbox_tenant_rate: int = Field(30, alias="LAGESBILD_OUTBOX_TENANT_RATE", ge=1, le=1000)
     outbox_lease_seconds: float = Field(60, alias="LAGESBILD_OUTBOX_LEASE", ge=2, le=3600)
 

@@ -18,12 +18,20 @@ from adaptive_cards.digest import digest_cards, summary_card
 from bot.activities import card_activity
 from lagesbild.exports import render_digest_data
 from lagesbild.operations.digest import DigestBundle, build_due_digests
+from lagesbild.operations.errors import OperationError
+from lagesbild.operations.export import county_exports_due, export_month
 from reporting.digest.wording import gist
 from reporting.formatting import format_period
 from reporting.model import Channel, Member, ReportingGroup, Role
 from reporting.outbox import MessageKind, NewMessage
 from storage.database import Database
-from storage.repositories import GroupRepository, MemberRepository, OutboxRepository, TeamsRepository
+from storage.repositories import (
+    GroupRepository,
+    MemberRepository,
+    OrganisationRepository,
+    OutboxRepository,
+    TeamsRepository,
+)
 
 log = logging.getLogger(__name__)
 
@@ -160,4 +168,39 @@ async def deliver_due_digests(db: Database, *, now: dt.datetime, locale: str = "
     for bundle in await build_due_digests(db, now=now, locale=locale):
         channel = await group_channel(db, bundle.group)
         queued += await enqueue_digest(db, bundle, channel=channel, now=now, locale=locale)
+    return queued
+
+
+async def send_county_reports(
+    db: Database, *, county_address: str, today: dt.date, now: dt.datetime, locale: str = "sv"
+) -> int:
+    """On the first working day after a month ends, the month's compilation (.docx in the
+    county's layout) by email to the county, once per group and month."""
+    queued = 0
+    for group, year, month in await county_exports_due(db, today=today):
+        try:
+            export = await export_month(db, group, year=year, month=month, fmt="docx", now=now, locale=locale)
+        except OperationError as exc:
+            log.warning("county report %s %04d-%02d not sent: %s", group.name, year, month, exc)
+            continue
+        async with db.session(readonly=True) as s:
+            organisation = next(
+                o.name for o in await OrganisationRepository(s).all() if o.id == group.organisation_id
+            )
+        subject = f"Lägesrapport sociala risker {organisation} {year:04d}-{month:02d} ({group.name})"
+        text = (
+            f"Hej!\n\nBifogat är {organisation}s sammanställda lägesrapport för {year:04d}-{month:02d} "
+            f"({group.name}, {len(export.cycles)} perioder), i länets mall.\n\nMed vänlig hälsning\nLägesbild"
+        )
+        if export.skipped:
+            text += f"\n\n{len(export.skipped)} period(er) i månaden var inte stängda och är inte med."
+        message = NewMessage(
+            kind=MessageKind.SUMMARY, channel="email", recipient=county_address, text=subject,
+            payload={"subject": subject, "text": text, "attachments": [
+                {"filename": export.file.filename, "content_type": export.file.media_type,
+                 "data_base64": base64.b64encode(export.file.content).decode("ascii")}]},
+            dedupe_key=f"county:{group.id}:{year:04d}-{month:02d}",
+        )  # fmt: skip
+        async with db.session() as s:
+            queued += await OutboxRepository(s).enqueue([message], now=now)
     return queued
