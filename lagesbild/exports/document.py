@@ -18,6 +18,7 @@ from typing import Any
 
 from babel.dates import format_date
 
+from reporting.bra.wording import decision_line
 from reporting.digest import wording
 from reporting.digest.suggestion import decimal
 from reporting.formatting import format_weeks
@@ -206,7 +207,10 @@ def from_digest(
         labels=_labels(questionnaire, locale),
         chart=chart,
         chart_caption=_chart_caption(questionnaire, locale),
-        decisions=tuple(str(d) for d in data["decisions"]["open"]),
+        decisions=tuple(
+            decision_line(d, locale)
+            for d in [*data["decisions"].get("overdue", []), *data["decisions"]["open"]]
+        ),
         priorities=tuple(str(p) for p in data["priorities"]),
         filename=f"lagesbild-{data['group']}-cykel-{data['cycle']}",
     )

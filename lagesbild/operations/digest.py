@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adaptive_cards.digest import digest_cards
+from lagesbild.operations.bra_digest import bra_sections
 from lagesbild.operations.errors import ConflictError, InputError
 from reporting.digest import TEMPLATE_VERSION
 from reporting.digest.build import BuiltDigest, DigestInputs, build_digest
@@ -121,7 +122,11 @@ async def _inputs(db: Database, ctx: _Context, locale: str) -> DigestInputs:
 async def build(db: Database, cycle_id: int, *, locale: str = "sv") -> tuple[BuiltDigest, Questionnaire]:
     """The digest built now, not stored (also for a cycle that is still open: a preview)."""
     ctx = await _context(db, cycle_id)
-    return build_digest(await _inputs(db, ctx, locale)), ctx.questionnaire
+    built = build_digest(await _inputs(db, ctx, locale))
+    built.data.update(
+        await bra_sections(db, ctx.group, ctx.cycle, built.data, now=dt.datetime.now(dt.UTC), locale=locale)
+    )
+    return built, ctx.questionnaire
 
 
 async def digest_for_cycle(
@@ -141,6 +146,7 @@ async def digest_for_cycle(
     created = False
     if stored is None:
         built = build_digest(await _inputs(db, ctx, locale))
+        built.data.update(await bra_sections(db, ctx.group, ctx.cycle, built.data, now=now, locale=locale))
         cards = digest_cards(built.data, ctx.questionnaire, assess=True, locale=locale)
         async with db.session() as s:
             stored = await DigestRepository(s).store(

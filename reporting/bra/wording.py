@@ -159,7 +159,7 @@ def _greeting(name: str, locale: str) -> str:
     return _("Hej {name}!", locale, name=first) if first else _("Hej!", locale)
 
 
-def _what_you_reported(answer: LinkedAnswer, theme: str, others: int, locale: str) -> str:
+def reported_line(answer: LinkedAnswer, theme: str, others: int, locale: str) -> str:
     period = format_weeks(answer.period_from, answer.period_to, locale)
     line = _(
         "Du rapporterade {period} om {theme} (fråga {n}): ”{words}”",
@@ -209,7 +209,7 @@ def feedback_text(
     lines = [
         _greeting(name, locale),
         "",
-        _what_you_reported(answer, theme, others, locale),
+        reported_line(answer, theme, others, locale),
         "",
         decided_line(decision, locale),
         mask(decision.title),
@@ -244,7 +244,7 @@ def outcome_text(
         "",
         outcome_line(decision, locale),
         mask(decision.title),
-        _what_you_reported(answer, theme, 0, locale),
+        reported_line(answer, theme, 0, locale),
     ]
     if decision.kind is DecisionKind.ORSAKSANALYS and decision.result:
         lines += ["", _("Resultat: {result}", locale, result=mask(decision.result))]
