@@ -324,6 +324,20 @@ class PlaygroundClient:
 
         return await self._wait(found, timeout, "a bot message like that")
 
+    async def wait_in_channel(
+        self, channel_id: str, predicate: Callable[[ChatMessage], bool], *, timeout: float = 10.0
+    ) -> ChatMessage:
+        """A bot message in the channel: a new post or a reply in one of its threads."""
+
+        def found() -> ChatMessage | None:
+            return next(
+                (m for m in self._messages.values()
+                 if m.from_id == self.bot_id and m.conversation_id.split(";", 1)[0] == channel_id and predicate(m)),
+                None,
+            )  # fmt: skip
+
+        return await self._wait(found, timeout, f"a bot message like that in {channel_id}")
+
     async def wait_text(
         self, text: str, *, conversation_id: str | None = None, timeout: float = 10.0
     ) -> ChatMessage:

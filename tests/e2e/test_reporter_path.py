@@ -28,10 +28,10 @@ CONFIG = PlaygroundConfig()
 MEMBERS = REPO_ROOT / "lagesbild" / "demo_data" / "members.csv"
 
 
-def lagesbild_env(db_path: Path) -> dict[str, str]:
+def lagesbild_env(db_path: Path, config: PlaygroundConfig = CONFIG) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "LAGESBILD_"))}
     env.update(DATABASE_URL=f"sqlite:///{db_path}", LAGESBILD_ORGANISATION="Demokommunen",
-               LAGESBILD_ALLOWED_TENANTS=CONFIG.tenant_id, LAGESBILD_SCHEDULER_INTERVAL="5")  # fmt: skip
+               LAGESBILD_ALLOWED_TENANTS=config.tenant_id, LAGESBILD_SCHEDULER_INTERVAL="5")  # fmt: skip
     return env
 
 
@@ -42,10 +42,12 @@ def lagesbild(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[tuple[BotProcess, dict[str, str], Path]]:
+def serve_bot(
+    tmp_path: Path, config: PlaygroundConfig = CONFIG
+) -> Iterator[tuple[BotProcess, dict[str, str], Path]]:
+    """The demo's members and group in a fresh SQLite database, and `lagesbild serve --dev` on it."""
     db_path = tmp_path / "lagesbild.db"
-    env = lagesbild_env(db_path)
+    env = lagesbild_env(db_path, config)
     lagesbild(env, "db", "upgrade")
     lagesbild(env, "group", "create", "--preset", "est-fagersta", "--name", "EST")
     lagesbild(env, "members", "import", str(MEMBERS))
@@ -64,6 +66,11 @@ def bot(tmp_path: Path) -> Iterator[tuple[BotProcess, dict[str, str], Path]]:
         yield process_info, env, db_path
     finally:
         _stop(process)
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Iterator[tuple[BotProcess, dict[str, str], Path]]:
+    yield from serve_bot(tmp_path)
 
 
 @pytest.fixture
