@@ -188,7 +188,9 @@ def create_app(
                 wake_outbox()
 
         async def digests(now: dt.datetime) -> None:
-            if await deliver_due_digests(db, now=now, locale=settings.locale):
+            if await deliver_due_digests(
+                db, now=now, locale=settings.locale, before_meeting=settings.digest_before_meeting
+            ):
                 wake_outbox()
 
         async def county(now: dt.datetime) -> None:

@@ -7,6 +7,7 @@ they never appear in logs or reprs.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import zoneinfo
 from pathlib import Path
@@ -48,6 +49,9 @@ class Settings(BaseSettings):
     locale: str = Field("sv", alias="LAGESBILD_LOCALE")
     log_level: str = Field("INFO", alias="LAGESBILD_LOG_LEVEL")
     scheduler_interval_seconds: int = Field(60, alias="LAGESBILD_SCHEDULER_INTERVAL", ge=5, le=3600)
+    digest_before_meeting_hours: float | None = Field(
+        None, alias="LAGESBILD_DIGEST_BEFORE_MEETING_HOURS", ge=0
+    )
     county_email: str = Field("", alias="LAGESBILD_COUNTY_EMAIL")
     outbox_tenant_rate: int = Field(30, alias="LAGESBILD_OUTBOX_TENANT_RATE", ge=1, le=1000)
     outbox_lease_seconds: float = Field(60, alias="LAGESBILD_OUTBOX_LEASE", ge=2, le=3600)
@@ -140,6 +144,16 @@ class Settings(BaseSettings):
         if scheme not in {"sqlite", "sqlite+aiosqlite", "postgresql", "postgresql+asyncpg", "postgres"}:
             raise ValueError("must start with sqlite:// or postgresql://")
         return value
+
+    @field_validator("digest_before_meeting_hours", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def digest_before_meeting(self) -> dt.timedelta | None:
+        hours = self.digest_before_meeting_hours
+        return None if hours is None else dt.timedelta(hours=hours)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

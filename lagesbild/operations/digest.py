@@ -191,10 +191,16 @@ async def latest_closed_cycle(db: Database, group: ReportingGroup) -> Cycle:
 
 
 async def build_due_digests(
-    db: Database, *, now: dt.datetime, locale: str = "sv", grace: dt.timedelta = DUE_GRACE
+    db: Database,
+    *,
+    now: dt.datetime,
+    locale: str = "sv",
+    grace: dt.timedelta = DUE_GRACE,
+    before_meeting: dt.timedelta | None = None,
 ) -> list[DigestBundle]:
     """Digest every closed cycle whose meeting is ahead or at most `grace` ago and that has
-    no digest yet; returns the new ones (for delivery). Older closed cycles (those a
+    no digest yet; returns the new ones (for delivery). With `before_meeting`, a cycle waits
+    until that long before its meeting (default: built as soon as it closes, at the deadline). Older closed cycles (those a
     history import created) are left alone: `lagesbild digest --cycle` builds them on demand."""
     async with db.session(readonly=True) as s:
         groups = await GroupRepository(s).all()
@@ -203,6 +209,7 @@ async def build_due_digests(
             for g in groups
             for c in await CycleRepository(s).in_state(g.id, CycleState.CLOSED)
             if c.meeting_at >= now - grace
+            and (before_meeting is None or now >= c.meeting_at - before_meeting)
         ]
     built = []
     for cycle in due:

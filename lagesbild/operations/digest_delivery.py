@@ -162,10 +162,12 @@ async def bra_channel(db: Database, organisation_id: int) -> ChannelAddress | No
     return ChannelAddress(linked.channel_id, linked.service_url, linked.tenant_id) if linked else None
 
 
-async def deliver_due_digests(db: Database, *, now: dt.datetime, locale: str = "sv") -> int:
+async def deliver_due_digests(
+    db: Database, *, now: dt.datetime, locale: str = "sv", before_meeting: dt.timedelta | None = None
+) -> int:
     """The scheduler's job: build the digests that are due and queue their delivery."""
     queued = 0
-    for bundle in await build_due_digests(db, now=now, locale=locale):
+    for bundle in await build_due_digests(db, now=now, locale=locale, before_meeting=before_meeting):
         channel = await group_channel(db, bundle.group)
         queued += await enqueue_digest(db, bundle, channel=channel, now=now, locale=locale)
     return queued

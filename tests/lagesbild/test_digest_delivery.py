@@ -50,3 +50,16 @@ async def test_the_digest_goes_to_the_leads_and_the_channel_once(
     assert any("Klotter vid Brunnsparken" in p.text for p in document.paragraphs) or any(
         "Klotter vid Brunnsparken" in c.text for t in document.tables for r in t.rows for c in r.cells
     )
+
+
+async def test_the_digest_can_wait_until_some_hours_before_the_meeting(
+    anna: TeamsUser, municipality: Municipality, db: Database
+) -> None:
+    await anna.press(VERB_SUBMIT, {"cycle": municipality.cycle.id, "q1_observations": "Klotter", "q1_impact": "2"})
+    now = dt.datetime.now(dt.UTC)
+    await close_cycle(db, municipality.group, now=now)
+    wait = dt.timedelta(hours=2)
+    meeting = municipality.cycle.meeting_at
+    assert meeting - wait > now, "the fixture's meeting is more than two hours away"
+    assert await deliver_due_digests(db, now=now, before_meeting=wait) == 0
+    assert await deliver_due_digests(db, now=meeting - wait + dt.timedelta(minutes=1), before_meeting=wait) > 0
