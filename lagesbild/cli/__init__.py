@@ -52,6 +52,11 @@ COMMANDS = {
     "export": "lagesbild.cli.digest:export_command",
     "places": "lagesbild.cli.digest:places_command",
     "reports": "lagesbild.cli.digest:reports_command",
+    "decision": "lagesbild.cli.bra:decision_command",
+    "priority": "lagesbild.cli.bra:priority_command",
+    "promise": "lagesbild.cli.bra:promise_command",
+    "bra": "lagesbild.cli.bra:bra_command",
+    "compare": "lagesbild.cli.bra:compare_command",
 }
 
 

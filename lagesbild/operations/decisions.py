@@ -48,6 +48,7 @@ from reporting.bra.records import Decision, DecisionKind, DecisionStatus
 from reporting.bra.replies import StatusReply
 from reporting.bra.roles import may_decide, may_follow_up, refusal_decide, refusal_follow_up
 from reporting.formatting import format_period, format_weeks
+from reporting.i18n import translator
 from reporting.model import CycleState, Member, Role
 from reporting.outbox import MessageKind, NewMessage
 from storage.database import Database
@@ -65,6 +66,7 @@ from storage.repositories.decisions import DecisionRepository
 from storage.repositories.digests import DigestRepository
 
 log = logging.getLogger(__name__)
+_ = translator("bra")
 
 STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
 REMIND_BEFORE = dt.timedelta(days=7)
@@ -410,19 +412,18 @@ async def decision_form(
             questionnaire = await QuestionnaireRepository(s).get(cycle.questionnaire_id)
             theme = questionnaire.question(escalation.question).theme.get(locale)
             return decision_form_card(
-                heading=f"Besluta: Fråga {escalation.question}, {theme}" if locale == "sv"
-                else f"Decide: Question {escalation.question}, {theme}",
+                heading=_("Besluta: Fråga {n}, {theme}", locale, n=escalation.question, theme=theme),
                 subtitle=f"{group.name} · {format_period(cycle.period_from, cycle.period_to, locale)}",
                 owners=owners, today=today, values=values, error=error, locale=locale,
                 data={"escalation": escalation.id, "cycle": cycle.id, "question": escalation.question},
             )  # fmt: skip
         links = await _link_choices(s, organisation_id, today, locale)
     if not links:
-        error = error or ("Det finns inga lyfta frågor eller sammanställningar att bygga beslutet på."
-                          if locale == "sv" else "There are no escalations or digests to base a decision on.")  # fmt: skip
-    return decision_form_card(heading="Nytt beslut i lokala Brå" if locale == "sv" else "New decision of the local Brå",
-                              subtitle=None, owners=owners, data={}, links=links, today=today, values=values,
-                              error=error, locale=locale)  # fmt: skip
+        error = error or _(
+            "Det finns inga lyfta frågor eller sammanställningar att bygga beslutet på.", locale
+        )
+    return decision_form_card(heading=_("Nytt beslut i lokala Brå", locale), subtitle=None, owners=owners, data={},
+                              links=links, today=today, values=values, error=error, locale=locale)  # fmt: skip
 
 
 async def _link_choices(s: Any, organisation_id: int, today: dt.date, locale: str) -> list[dict[str, str]]:
@@ -430,10 +431,13 @@ async def _link_choices(s: Any, organisation_id: int, today: dt.date, locale: st
     for esc in await DecisionRepository(s).escalations(organisation_id):
         _id, cycle_id, question, level, _c, _r, _at, group, pf, pt, decided = esc
         if not decided:
-            word = {"red": "rött", "yellow": "gult", "green": "grönt"}.get(level, level)
-            choices[link_value(cycle_id, question)] = (
-                f"{group} {format_weeks(pf, pt, locale)}, Fråga {question} – lyft ({word})"
+            word = {"red": _("rött", locale), "yellow": _("gult", locale), "green": _("grönt", locale)}.get(
+                level, level
             )
+            choices[link_value(cycle_id, question)] = _(
+                "{group} {weeks}, Fråga {n} – lyft ({level})", locale, group=group,
+                weeks=format_weeks(pf, pt, locale), n=question, level=word,
+            )  # fmt: skip
     since = today - FORM_DIGEST_WINDOW
     for group in await GroupRepository(s).all(organisation_id):
         cycles = [c for c in await CycleRepository(s).for_group(group.id)
@@ -447,8 +451,11 @@ async def _link_choices(s: Any, organisation_id: int, today: dt.date, locale: st
                 n = int(q["counts"]["observations"])
                 value = link_value(cycle.id, str(q["question"]))
                 if n and value not in choices:
-                    choices[value] = (f"{group.name} {format_weeks(cycle.period_from, cycle.period_to, locale)}, "
-                                      f"Fråga {q['question']} – {wording.reports_word(n, locale)}")  # fmt: skip
+                    choices[value] = _(
+                        "{group} {weeks}, Fråga {n} – {reports}", locale, group=group.name,
+                        weeks=format_weeks(cycle.period_from, cycle.period_to, locale), n=q["question"],
+                        reports=wording.reports_word(n, locale),
+                    )  # fmt: skip
     return [{"title": title, "value": value} for value, title in choices.items()]
 
 

@@ -24,6 +24,7 @@ from adaptive_cards.report import (
 )
 from reporting.model import Answer
 from reporting.questionnaire import Questionnaire, load_preset
+from tests.adaptive_cards.bra_samples import bra_full_cards, bra_sample_cards
 from tests.adaptive_cards.digest_samples import digest_full_cards, digest_sample_cards
 
 CYCLE = 12
@@ -182,6 +183,7 @@ def sample_cards() -> dict[str, dict[str, Any]]:
         ),  # fmt: skip
         "notice_titled": notice_card("Kontakta samordnaren.", title="Du finns inte i medlemslistan"),
         **digest_sample_cards(),
+        **bra_sample_cards(),
     }
 
 
@@ -196,4 +198,5 @@ def full_cards() -> dict[str, dict[str, Any]]:
         )
         cards[f"receipt_{preset}_full"] = _receipt(preset, full_answers(q), cycle_open=True)
     cards.update(digest_full_cards())
+    cards.update(bra_full_cards())
     return cards
