@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild.playground import Playground, PlaygroundConfig, PlaygroundError
+from lagesbild.playground import PlaygroundConfig
 from tests.e2e.conftest import BotProcess
 from tests.e2e.playground_client import PlaygroundClient
-from tests.e2e.test_reporter_path import lagesbild, serve_bot
+from tests.e2e.test_reporter_path import lagesbild, serve_bot, teams_for
 from tests.world import card_text
 
 CONFIG = PlaygroundConfig().for_user("meganb")
@@ -57,17 +57,8 @@ def bot(tmp_path: Path) -> Iterator[tuple[BotProcess, dict[str, str], Path]]:
 async def teams(
     bot: tuple[BotProcess, dict[str, str], Path], tmp_path: Path
 ) -> AsyncIterator[PlaygroundClient]:
-    process, _, _ = bot
-    playground = Playground(process.endpoint, config=CONFIG, work_dir=tmp_path / "playground")
-    try:
-        await playground.start()
-    except PlaygroundError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        async with PlaygroundClient(playground.url) as client:
-            yield client
-    finally:
-        await playground.stop()
+    async with teams_for(bot[0], CONFIG, tmp_path / "playground") as client:
+        yield client
 
 
 async def test_the_coordinator_closes_gets_the_digest_and_escalates_a_red_question(

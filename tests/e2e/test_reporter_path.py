@@ -9,6 +9,7 @@ stored.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -73,12 +74,12 @@ def bot(tmp_path: Path) -> Iterator[tuple[BotProcess, dict[str, str], Path]]:
     yield from serve_bot(tmp_path)
 
 
-@pytest.fixture
-async def teams(
-    bot: tuple[BotProcess, dict[str, str], Path], tmp_path: Path
+@contextlib.asynccontextmanager
+async def teams_for(
+    process: BotProcess, config: PlaygroundConfig, work_dir: Path
 ) -> AsyncIterator[PlaygroundClient]:
-    process, _, _ = bot
-    playground = Playground(process.endpoint, work_dir=tmp_path / "playground")
+    """The real Playground in front of the bot process, and a client connected before anything is said."""
+    playground = Playground(process.endpoint, config=config, work_dir=work_dir)
     try:
         await playground.start()
     except PlaygroundError as exc:
@@ -88,6 +89,14 @@ async def teams(
             yield client
     finally:
         await playground.stop()
+
+
+@pytest.fixture
+async def teams(
+    bot: tuple[BotProcess, dict[str, str], Path], tmp_path: Path
+) -> AsyncIterator[PlaygroundClient]:
+    async with teams_for(bot[0], CONFIG, tmp_path / "playground") as client:
+        yield client
 
 
 def submission(db_path: Path, email: str) -> tuple[str, int, dict[str, dict[str, object]]] | None:
