@@ -168,16 +168,16 @@ async def _links(db: Database, given: DecisionInput, organisation_id: int) -> li
                 return []
             return await repo.observed_answers(given.cycle_id, given.question)
         found = await repo.answers(given.answer_ids)
+        organisations: dict[int, int] = {}
+        for cycle_id in sorted({entry[1] for entry in found.values()}):
+            cycle = await CycleRepository(s).get(cycle_id)
+            organisations[cycle_id] = (await GroupRepository(s).get(cycle.group_id)).organisation_id
         links = []
         for answer_id in given.answer_ids:
             entry = found.get(answer_id)
-            if entry is None:
-                raise InputError(f"Svar {answer_id} finns inte.")
-            member_id, cycle_id, question, submitted = entry
-            cycle = await CycleRepository(s).get(cycle_id)
-            group = await GroupRepository(s).get(cycle.group_id)
-            if group.organisation_id != organisation_id:
+            if entry is None or organisations[entry[1]] != organisation_id:
                 raise InputError(f"Svar {answer_id} finns inte.")  # another municipality's: not named
+            member_id, cycle_id, question, submitted = entry
             if given.cycle_id is not None and (cycle_id, question) != (given.cycle_id, given.question):
                 raise InputError(
                     f"Svar {answer_id} hör inte till cykel {given.cycle_id}, fråga {given.question}."
