@@ -10,7 +10,6 @@ question and month) and HTML with charts (PNG, matplotlib's Agg canvas).
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import math
@@ -314,7 +313,3 @@ async def export_compare(
     if fmt == "csv":
         return name, compare_csv(data)
     return name, render_html(compare_page(data)).encode("utf-8")
-
-
-def today_month(day: dt.date) -> str:
-    return month_of(day)

@@ -7,7 +7,8 @@
 - `outcome_messages`: when the decision is done or cancelled, the same reporters are told
   what came of it (a root-cause analysis: its result). Key `feedback-outcome:<decision>:<member>`.
 - `summary_messages`: the coordinator's and deputy's "Återkoppling från Brå" for one
-  meeting: every decision, its owner and due date. Key
+  meeting (kind `summary`, like their other summaries): every decision, its owner and due
+  date. Key
   `bra-summary:<organisation>:<meeting date>:<number of decisions>:<member>`, so a decision
   added to the meeting later gives an updated summary, and a rerun none.
 
@@ -134,7 +135,7 @@ def summary_messages(
     return [
         notice(
             m,
-            kind=MessageKind.FEEDBACK,
+            kind=MessageKind.SUMMARY,
             subject=subject,
             text=text,
             dedupe_key=f"bra-summary:{organisation_id}:{meeting.isoformat()}:{len(decisions)}:{m.id}",

@@ -227,7 +227,8 @@ async def test_coordinator_and_deputy_get_one_summary_per_meeting(db: Database) 
     assert await enqueue_meeting_summaries(db, NOW + dt.timedelta(hours=1)) == 0, "the meeting may go on"
     assert await enqueue_meeting_summaries(db, NOW + dt.timedelta(hours=2)) == 2
     assert await enqueue_meeting_summaries(db, NOW + dt.timedelta(hours=5)) == 0
-    summaries = [m for m in await outbox(db, MessageKind.FEEDBACK) if "Återkoppling från Brå" in m.text]
+    summaries = await outbox(db, MessageKind.SUMMARY)
+    assert all("Återkoppling från Brå" in m.text for m in summaries)
     assert sorted(m.recipient for m in summaries) == ["cecilia@fagersta.se", "eva@fagersta.se"]
     text = card_or_text(summaries[0])
     assert "Lokala Brå fattade 2 beslut den tors 19 nov 2026" in text
