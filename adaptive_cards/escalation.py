@@ -10,6 +10,7 @@ from typing import Any
 from adaptive_cards.errors import CardTooLarge
 from adaptive_cards.report import MAX_CARD_BYTES, card_size
 from adaptive_cards.templating import render
+from reporting.bra.forms import VERB_DECIDE_FORM
 from reporting.digest import wording
 from reporting.questionnaire import Questionnaire
 
@@ -25,8 +26,11 @@ def escalation_card(
     period: str,
     level: str,
     comment: str,
+    escalation_id: int | None = None,
+    cycle_id: int | None = None,
     locale: str = "sv",
 ) -> dict[str, Any]:
+    """With `escalation_id`, a "Besluta" button opens the decision form inside the card."""
     number = str(question["question"])
     items = list(question.get("items") or [])
     shown = items[:MAX_ITEMS]
@@ -53,6 +57,13 @@ def escalation_card(
         ],
         "footer": (f"{len(items) - len(shown)} fler i sammanställningen. " if len(items) > len(shown) else "")
         + "Lokala Brå beslutar om åtgärd, orsaksanalys eller information.",
+        "decide": None
+        if escalation_id is None
+        else {
+            "title": "Besluta",
+            "verb": VERB_DECIDE_FORM,
+            "data": {"escalation": escalation_id, "cycle": cycle_id, "question": number},
+        },  # fmt: skip
     }
     card = render("escalation", data)
     if card_size(card) > MAX_CARD_BYTES:

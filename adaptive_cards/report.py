@@ -32,6 +32,7 @@ VERB_SAVE_DRAFT = "report.save_draft"
 VERB_SUBMIT = "report.submit"
 VERB_NOTHING_THIS_PERIOD = "report.nothing_this_period"
 VERB_EDIT = "report.edit"
+VERB_REFRESH = "report.refresh"
 
 # Teams refuses a message over 28 KB; the card is measured as Python's json.dumps writes it
 # by default (non-ASCII as \uXXXX escapes), which is never smaller than what is sent.
@@ -288,9 +289,15 @@ def receipt_card(
     submitted_at: dt.datetime,
     answers: Mapping[str, Answer],
     cycle_open: bool,
+    led_to: Sequence[str] = (),
+    refresh_for: str | None = None,
     locale: str = "sv",
 ) -> dict[str, Any]:
-    """The thank-you card "Tack! Inskickad …" with the answers as submitted, and "Ändra" while open."""
+    """The thank-you card "Tack! Inskickad …" with the answers as submitted, and "Ändra" while open.
+
+    `led_to` lists what Brå decided on these answers ("Ledde till: …"). With `refresh_for` (the
+    reporter's Teams user id) the card asks Teams to refresh it (`report.refresh`) whenever that
+    person sees it again, so a decision taken later shows on the receipt itself."""
     all_nothing = bool(answers) and all(
         answers.get(q.number) is not None and answers[q.number].nothing_to_report
         for q in questionnaire.questions
@@ -316,8 +323,17 @@ def receipt_card(
         if cycle_open
         else _("Perioden {weeks} är stängd. Svaren kan inte ändras längre.", locale, weeks=weeks),
         "edit": _action(_("Ändra", locale), VERB_EDIT, cycle_id) if cycle_open else None,
+        "led_to": {"label": _("Det här ledde dina svar till:", locale), "lines": list(led_to)}
+        if led_to
+        else None,
     }
-    return _checked("receipt", render("receipt", data))
+    card = render("receipt", data)
+    if refresh_for:
+        card["refresh"] = {
+            "action": {"type": "Action.Execute", "verb": VERB_REFRESH, "data": {"cycle": cycle_id}},
+            "userIds": [refresh_for],
+        }
+    return _checked("receipt", card)
 
 
 def closed_card(

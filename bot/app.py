@@ -19,6 +19,7 @@ import jwt
 from aiohttp import web
 
 from bot.adapter import LagesbildAdapter
+from bot.bra_actions import BraActions
 from bot.digest_actions import DigestActions
 from bot.handler import LagesbildBot
 from bot.metrics import render_metrics
@@ -31,8 +32,10 @@ from lagesbild.operations.cycle_messages import (
     enqueue_due_reminders,
     enqueue_prompts,
 )
+from lagesbild.operations.decisions import enqueue_decision_reminders, enqueue_meeting_summaries
 from lagesbild.operations.digest_delivery import deliver_due_digests, send_county_reports
 from lagesbild.operations.escalation_delivery import deliver_escalations
+from lagesbild.operations.promises import enqueue_promise_notices
 from lagesbild.outbox.connector import Connector
 from lagesbild.outbox.dispatcher import Dispatcher
 from lagesbild.outbox.service import OutboxOptions, build_dispatcher, connector_timeout
@@ -134,7 +137,11 @@ def create_app(
             if await deliver_escalations(db, now=clock(), locale=settings.locale):
                 wake_outbox()
 
-        app[BOT] = LagesbildBot(services, digest_actions=DigestActions(services, on_escalated=escalated))
+        app[BOT] = LagesbildBot(
+            services,
+            digest_actions=DigestActions(services, on_escalated=escalated),
+            bra_actions=BraActions(services),
+        )
         yield
         await db.dispose()
 
@@ -199,11 +206,18 @@ def create_app(
                 if await send_county_reports(db, county_address=settings.county_email, today=today, now=now):
                     wake_outbox()
 
+        async def bra_follow_up(now: dt.datetime) -> None:
+            queued = await enqueue_decision_reminders(db, now, tz=settings.tz, locale=settings.locale)
+            queued += await enqueue_meeting_summaries(db, now, locale=settings.locale)
+            queued += await enqueue_promise_notices(db, now, tz=settings.tz)
+            if queued:
+                wake_outbox()
+
         async def escalations(now: dt.datetime) -> None:
             if await deliver_escalations(db, now=now, locale=settings.locale):
                 wake_outbox()
 
-        runtime = Runtime(db=db, tz=settings.tz, on_opened=[prompts], on_closed=[summary], every_tick=[reminders, digests, escalations, county],
+        runtime = Runtime(db=db, tz=settings.tz, on_opened=[prompts], on_closed=[summary], every_tick=[reminders, digests, escalations, county, bra_follow_up],
                           clock=clock)  # fmt: skip
         app[RUNTIME] = runtime
         key = f"app-{uuid.uuid4().hex[:8]}"

@@ -48,7 +48,13 @@ def card_for_report(
 
 
 def card_after_save(
-    context: ReportContext, *, now: dt.datetime, tz: zoneinfo.ZoneInfo, locale: str = "sv"
+    context: ReportContext,
+    *,
+    now: dt.datetime,
+    tz: zoneinfo.ZoneInfo,
+    led_to: Sequence[str] = (),
+    refresh_for: str | None = None,
+    locale: str = "sv",
 ) -> dict[str, Any]:
     """What replaces the card after a save: the receipt once submitted, else the draft card."""
     submission = context.submission
@@ -61,6 +67,8 @@ def card_after_save(
             submitted_at=submission.submitted_at.astimezone(tz),
             answers=submission.answers,
             cycle_open=context.is_open(now),
+            led_to=led_to,
+            refresh_for=refresh_for,
             locale=locale,
             **_common(context, tz),
         )

@@ -3,7 +3,9 @@
 "koppla EST" links this channel to the group EST (its digest and decisions are posted here);
 "koppla brå" makes it the municipality's Brå channel (escalations go here). Only the
 coordinator, the deputy or an admin may link a group's channel; Brå members and admins the
-Brå channel. English: "link EST", "link bra".
+Brå channel. English: "link EST", "link bra". For Brå members, "beslut" answers with the
+decision form (open escalations and recent digest questions to link) and "prioritera" with
+the priority form.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from typing import Any
 
 from botbuilder.core import TurnContext
 
 from bot.identity import team_id_of, tenant_of
+from lagesbild.operations.decisions import decision_form
+from lagesbild.operations.priorities import priority_form
+from reporting.bra.roles import may_decide
 from reporting.model import Member, Role
 from storage.database import Database
 from storage.errors import NotFound
@@ -26,8 +32,9 @@ log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
 _LINK = re.compile(r"^\s*(koppla|link)\s+(.+?)\s*[.!]?\s*$", re.IGNORECASE)
 CHANNEL_HELP = (
-    "I en kanal förstår jag **koppla EST** (gruppens sammanställningar och beslut postas här) och "
-    "**koppla brå** (ärenden som lyfts till Brå postas här)."
+    "I en kanal förstår jag **koppla EST** (gruppens sammanställningar och beslut postas här), "
+    "**koppla brå** (ärenden som lyfts till Brå postas här), och för Brå **beslut** (ett nytt beslut) "
+    "och **prioritera** (vad Brå vill att grupperna bevakar)."
 )
 
 
@@ -36,9 +43,20 @@ def channel_id_of(turn_context: TurnContext) -> str:
     return str(turn_context.activity.conversation.id).split(";", 1)[0]
 
 
-async def handle_channel_message(db: Database, turn_context: TurnContext, member: Member | None) -> str:
-    """The bot's answer to a message in a channel."""
+async def handle_channel_message(
+    db: Database, turn_context: TurnContext, member: Member | None, *, today: dt.date
+) -> str | dict[str, Any]:
+    """The bot's answer to a message in a channel: a text, or a card (a form)."""
     text = _MENTION.sub(" ", turn_context.activity.text or "")
+    word = text.strip().lower().rstrip(".!")
+    if word in ("beslut", "besluta", "decision", "decide") and member is not None:
+        if not may_decide(member, member.organisation_id):
+            return "Det är lokala Brå som fattar beslut. Samordnaren kan lyfta frågor till Brå från sammanställningen."
+        return await decision_form(db, organisation_id=member.organisation_id, today=today)
+    if word in ("prioritera", "prioriteringar", "priority", "priorities") and member is not None:
+        if not member.roles & {Role.BRA, Role.ADMIN}:
+            return "Det är lokala Brå som sätter prioriteringar."
+        return await priority_form(db, member.organisation_id, today=today)
     match = _LINK.match(text)
     if not match:
         return CHANNEL_HELP

@@ -8,6 +8,7 @@ botbuilder-python 4.17 serialises the `on_adaptive_card_invoke` return value twi
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from typing import Any
 
@@ -21,11 +22,13 @@ from adaptive_cards.notice import notice_card
 from adaptive_cards.report import (
     VERB_EDIT,
     VERB_NOTHING_THIS_PERIOD,
+    VERB_REFRESH,
     VERB_SAVE_DRAFT,
     VERB_SUBMIT,
     CardTooLarge,
 )
 from bot.activities import CARD_CONTENT_TYPE
+from bot.bra_actions import BRA_VERBS, BraActions
 from bot.cards import card_after_save, card_for_report
 from bot.channel_commands import handle_channel_message
 from bot.commands import parse_command
@@ -34,9 +37,11 @@ from bot.identity import identify, is_personal, team_id_of, tenant_of
 from bot.notices import tell_coordinators_about_unknown_user
 from bot.services import BotServices
 from lagesbild.operations.cycles import close_cycle
+from lagesbild.operations.decisions import decision_for_reply, led_to, post_decision, update_status
 from lagesbild.operations.digest import digest_for_cycle, latest_closed_cycle
 from lagesbild.operations.errors import OperationError
 from lagesbild.operations.members import set_away
+from lagesbild.operations.priorities import priority_lines
 from lagesbild.operations.reports import (
     CycleClosed,
     ReportContext,
@@ -46,6 +51,8 @@ from lagesbild.operations.reports import (
     report_context,
     save_report,
 )
+from reporting.bra.decisions import status_word
+from reporting.bra.replies import StatusReply, parse_status_reply
 from reporting.digest.assessment import VERB_ASSESS, VERB_ESCALATE
 from reporting.formatting import format_datetime, format_day, format_period
 from reporting.model import Channel, Member, Role, SubmissionState
@@ -76,9 +83,21 @@ UNKNOWN_USER = (
 
 
 class LagesbildBot(TeamsActivityHandler):
-    def __init__(self, services: BotServices, *, digest_actions: DigestActions | None = None) -> None:
+    # The Teams user id of the person pressing a card, for the receipt's auto-refresh.
+    _turn_user: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+        "lagesbild_turn_user", default=None
+    )
+
+    def __init__(
+        self,
+        services: BotServices,
+        *,
+        digest_actions: DigestActions | None = None,
+        bra_actions: BraActions | None = None,
+    ) -> None:
         self.services = services
         self.digest_actions = digest_actions or DigestActions(services)
+        self.bra_actions = bra_actions or BraActions(services)
 
     @property
     def db(self) -> Database:
@@ -89,11 +108,21 @@ class LagesbildBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         if not is_personal(turn_context.activity):
             member = await identify(self.db, turn_context, on_reachable=self.services.wake_outbox)
-            await turn_context.send_activity(await handle_channel_message(self.db, turn_context, member))
+            answer = await handle_channel_message(self.db, turn_context, member, today=self._today())
+            if isinstance(answer, dict):
+                await turn_context.send_activity(
+                    MessageFactory.attachment(Attachment(content_type=CARD_CONTENT_TYPE, content=answer))
+                )
+            else:
+                await turn_context.send_activity(answer)
             return
         member = await identify(self.db, turn_context, on_reachable=self.services.wake_outbox)
         if member is None:
             await self._handle_unknown_user(turn_context)
+            return
+        reply = parse_status_reply(turn_context.activity.text or "")
+        if reply is not None:
+            await turn_context.send_activity(await self._status_reply(member, reply))
             return
         command = parse_command(turn_context.activity.text)
         handler = getattr(self, f"_handle_{command.name}")
@@ -216,12 +245,31 @@ class LagesbildBot(TeamsActivityHandler):
                 tenant_id=tenant_of(activity), now=self.services.clock(),
             )  # fmt: skip
 
+    async def _status_reply(self, member: Member, reply: StatusReply) -> str:
+        """ "klar 12 Belysningen är uppsatt": the owner updates a decision from the chat."""
+        now = self.services.clock()
+        try:
+            decision = await decision_for_reply(self.db, member, reply)
+            outcome = await update_status(self.db, decision.id, reply.status, reply.text, by=member, now=now)
+        except OperationError as exc:
+            return str(exc)
+        await post_decision(self.db, decision.id, now=now, tz=self.services.tz)
+        self.services.wake_outbox()
+        return f"Noterat: beslut {decision.id} ”{outcome.decision.title}” är nu {status_word(outcome.decision.status)}."
+
     async def _no_open_cycle_text(self, member: Member) -> str:
         upcoming = await next_cycle(self.db, member, self.services.clock())
         if upcoming is None:
             return "Det finns ingen öppen rapportperiod just nu."
         opens = format_datetime(upcoming.opens_at.astimezone(self.services.tz), year=False)
         return f"Det finns ingen öppen rapportperiod just nu. Nästa öppnar {opens}."
+
+    async def _priorities(self, member: Member) -> list[str]:
+        """Brå's current priorities, for the report card's header."""
+        return await priority_lines(self.db, member.organisation_id, self._today())
+
+    def _today(self) -> Any:
+        return self.services.clock().astimezone(self.services.tz).date()
 
     async def _organisation_name(self, member: Member) -> str:
         async with self.db.session(readonly=True) as s:
@@ -297,12 +345,17 @@ class LagesbildBot(TeamsActivityHandler):
         if member is None:
             await self._handle_unknown_user(turn_context)
             return self._card_response(notice_card(UNKNOWN_USER))
+        sender = turn_context.activity.from_property
+        self._turn_user.set(sender.id if sender else None)
         handlers = {
             VERB_SUBMIT: self._handle_submit,
             VERB_SAVE_DRAFT: self._handle_save_draft,
             VERB_NOTHING_THIS_PERIOD: self._handle_nothing_this_period,
             VERB_EDIT: self._handle_edit,
+            VERB_REFRESH: self._handle_refresh,
         }
+        if verb in BRA_VERBS:
+            return self._card_response(await self.bra_actions.handle(verb, member, data))
         if verb in (VERB_ASSESS, VERB_ESCALATE):
             act = self.digest_actions.assess if verb == VERB_ASSESS else self.digest_actions.escalate
             return self._card_response(await act(member, data))
@@ -350,7 +403,19 @@ class LagesbildBot(TeamsActivityHandler):
         now = self.services.clock()
         answers = nothing_this_period(context.questionnaire)
         submission = await save_report(self.db, context, answers, channel=Channel.TEAMS, submit=True, now=now)
-        return self._after(context, submission, now)
+        return await self._after(context, submission, now)
+
+    async def _handle_refresh(self, context: ReportContext, _data: dict[str, Any]) -> dict[str, Any]:
+        """Teams refreshes a receipt when its reporter sees it again: show what it led to."""
+        if context.submission is None or context.submission.state is not SubmissionState.SUBMITTED:
+            return card_for_report(context, now=self.services.clock(), tz=self.services.tz,
+                                   locale=self.services.locale)  # fmt: skip
+        return await self._receipt(context, self.services.clock())
+
+    async def _receipt(self, context: ReportContext, now: Any) -> dict[str, Any]:
+        lines = await led_to(self.db, context.member.id, context.cycle.id)
+        return card_after_save(context, now=now, tz=self.services.tz, locale=self.services.locale, led_to=lines,
+                               refresh_for=self._turn_user.get())  # fmt: skip
 
     async def _handle_edit(self, context: ReportContext, _data: dict[str, Any]) -> dict[str, Any]:
         return card_for_report(
@@ -374,12 +439,14 @@ class LagesbildBot(TeamsActivityHandler):
                                    warnings=parsed.unconfirmed_warnings)  # fmt: skip
         submission = await save_report(self.db, context, parsed.answers, channel=Channel.TEAMS, submit=submit,
                                        now=now, warnings=parsed.warnings)  # fmt: skip
-        return self._after(context, submission, now)
+        return await self._after(context, submission, now)
 
-    def _after(self, context: ReportContext, submission: Any, now: Any) -> dict[str, Any]:
+    async def _after(self, context: ReportContext, submission: Any, now: Any) -> dict[str, Any]:
         updated = ReportContext(
             context.member, context.group, context.cycle, context.questionnaire, submission
         )
+        if submission.state is SubmissionState.SUBMITTED:
+            return await self._receipt(updated, now)
         return card_after_save(updated, now=now, tz=self.services.tz, locale=self.services.locale)
 
     @staticmethod

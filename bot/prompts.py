@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
 
 from adaptive_cards.report import report_card
 from bot.activities import card_activity
@@ -18,7 +19,13 @@ class TeamsPromptRenderer:
         self.locale = locale
 
     def __call__(
-        self, *, member: Member, group: ReportingGroup, cycle: Cycle, questionnaire: Questionnaire
+        self,
+        *,
+        member: Member,
+        group: ReportingGroup,
+        cycle: Cycle,
+        questionnaire: Questionnaire,
+        priorities: Sequence[str] = (),
     ) -> NewMessage:
         deadline = cycle.deadline.astimezone(self.tz)
         card = report_card(
@@ -28,6 +35,7 @@ class TeamsPromptRenderer:
             period_to=cycle.period_to,
             deadline=deadline,
             cycle_id=cycle.id,
+            priorities=list(priorities),
             locale=self.locale,
         )
         period = format_period(cycle.period_from, cycle.period_to, self.locale)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import formataddr
 from typing import Any
@@ -112,6 +113,12 @@ def _html(paragraphs: list[str], form: str) -> str:
     )
 
 
+PRIORITIES_LABEL = {
+    "sv": "Lokala Brå prioriterar just nu:",
+    "en": "The local crime-prevention council's current priorities:",
+}
+
+
 class EmailPromptRenderer:
     """`PromptRenderer` for members whose channel is email."""
 
@@ -121,7 +128,13 @@ class EmailPromptRenderer:
         self.locale = locale if locale in _TEXTS else "sv"
 
     def __call__(
-        self, *, member: Member, group: ReportingGroup, cycle: Cycle, questionnaire: Questionnaire
+        self,
+        *,
+        member: Member,
+        group: ReportingGroup,
+        cycle: Cycle,
+        questionnaire: Questionnaire,
+        priorities: Sequence[str] = (),
     ) -> NewMessage:
         t = _TEXTS[self.locale]
         loc = self.locale
@@ -137,6 +150,7 @@ class EmailPromptRenderer:
         paragraphs = [
             t["greeting"].format(name=_first_name(member)).replace(" !", "!"),
             t["due"].format(group=group.name, period=period, deadline=deadline),
+            *([PRIORITIES_LABEL[self.locale] + " " + "; ".join(priorities)] if priorities else []),
             t["how"],
             questionnaire.confidentiality.get(loc),
         ]

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
+from collections.abc import Sequence
 from typing import Protocol
 
 from lagesbild.operations.notify import notice
+from lagesbild.operations.priorities import priority_lines
 from reporting.formatting import format_datetime, format_period
 from reporting.model import Channel, Cycle, CycleState, Member, ReportingGroup, Role
 from reporting.outbox import MessageKind, NewMessage
@@ -34,7 +36,13 @@ log = logging.getLogger(__name__)
 
 class PromptRenderer(Protocol):
     def __call__(
-        self, *, member: Member, group: ReportingGroup, cycle: Cycle, questionnaire: Questionnaire
+        self,
+        *,
+        member: Member,
+        group: ReportingGroup,
+        cycle: Cycle,
+        questionnaire: Questionnaire,
+        priorities: Sequence[str] = (),
     ) -> NewMessage: ...
 
 
@@ -52,6 +60,7 @@ async def enqueue_prompts(
         group = await GroupRepository(s).get(cycle.group_id)
         questionnaire = await QuestionnaireRepository(s).get(cycle.questionnaire_id)
     today = dt.datetime.now(dt.UTC).astimezone(tz).date()
+    priorities = await priority_lines(db, group.organisation_id, today)
     messages = []
     for member in await _group_members(db, group):
         if Role.REPORTER not in member.roles or member.is_away(today):
@@ -62,7 +71,11 @@ async def enqueue_prompts(
                 "no prompt renderer for channel %s; member %s gets no prompt", member.channel, member.id
             )
             continue
-        messages.append(renderer(member=member, group=group, cycle=cycle, questionnaire=questionnaire))
+        messages.append(
+            renderer(
+                member=member, group=group, cycle=cycle, questionnaire=questionnaire, priorities=priorities
+            )
+        )
     async with db.session() as s:
         added = await OutboxRepository(s).enqueue(messages)
     log.info("cycle %s: %d prompts queued", cycle.id, added)

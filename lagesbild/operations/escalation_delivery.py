@@ -34,7 +34,7 @@ async def deliver_escalations(db: Database, *, now: dt.datetime, locale: str = "
         card = escalation_card(
             context.question, context.questionnaire, group_name=context.group.name,
             organisation=context.organisation, period=period, level=escalation.level,
-            comment=escalation.comment, locale=locale,
+            comment=escalation.comment, escalation_id=escalation.id, cycle_id=context.cycle.id, locale=locale,
         )  # fmt: skip
         summary = f"{context.group.name} {period} lyfter fråga {escalation.question} till Brå"
         message = NewMessage(

@@ -99,7 +99,7 @@ def _report(preset: str, **kwargs: Any) -> dict[str, Any]:
     )
 
 
-def _receipt(preset: str, answers: dict[str, Answer], *, cycle_open: bool) -> dict[str, Any]:
+def _receipt(preset: str, answers: dict[str, Answer], *, cycle_open: bool, **extra: Any) -> dict[str, Any]:
     group = "EST Fagersta" if preset == "est-fagersta" else "FAS Ludvika"
     return receipt_card(
         load_preset(preset),
@@ -110,6 +110,7 @@ def _receipt(preset: str, answers: dict[str, Answer], *, cycle_open: bool) -> di
         answers=answers,
         cycle_open=cycle_open,
         **PERIOD,
+        **extra,
     )
 
 
@@ -148,6 +149,11 @@ def sample_cards() -> dict[str, dict[str, Any]]:
         ),
         "receipt_fagersta_open": _receipt("est-fagersta", FAGERSTA_ANSWERS, cycle_open=True),
         "receipt_fagersta_closed": _receipt("est-fagersta", FAGERSTA_ANSWERS, cycle_open=False),
+        "receipt_fagersta_led_to": _receipt(
+            "est-fagersta", FAGERSTA_ANSWERS, cycle_open=False, refresh_for="29:anna",
+            led_to=["Ledde till: Brå beslutade 3 dec om ökad belysning vid Brunnsparken (ansvarig: fastighet, "
+                    "senast 31 jan; pågår)"],
+        ),  # fmt: skip
         "receipt_ludvika_open": _receipt("fas-ludvika", LUDVIKA_ANSWERS, cycle_open=True),
         "receipt_fagersta_nothing": _receipt("est-fagersta", nothing, cycle_open=True),
         "closed_fagersta": closed_card(group_name="EST Fagersta", deadline=DEADLINE, **PERIOD),
