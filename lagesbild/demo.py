@@ -114,14 +114,19 @@ async def _seed_reports(
 
 async def link_demo_channels(
     db: Database, *, group: ReportingGroup, service_url: str, tenant_id: str, team_id: str, group_channel: str,
-    bra_channel: str, now: dt.datetime,
+    bra_channel: str, now: dt.datetime, bra_service_url: str | None = None,
 ) -> None:  # fmt: skip
-    """The Playground's EST channel for the group, its General channel for Brå."""
+    """The Playground's EST channel for the group, its General channel for Brå (posted through
+    `bra_service_url` when Brå's member has a Playground of their own)."""
     async with db.session() as s:
         repo = TeamsRepository(s)
         await repo.save_team(TeamsTeam(team_id, group.organisation_id, DEMO_ORGANISATION, tenant_id, service_url,
                                        "", team_id), now=now)  # fmt: skip
-        for channel, purpose, group_id in ((group_channel, "group", group.id), (bra_channel, "bra", None)):
-            await repo.link_channel(LinkedChannel(channel, group.organisation_id, purpose, group_id, service_url,
+        links = (
+            (group_channel, "group", group.id, service_url),
+            (bra_channel, "bra", None, bra_service_url or service_url),
+        )
+        for channel, purpose, group_id, url in links:
+            await repo.link_channel(LinkedChannel(channel, group.organisation_id, purpose, group_id, url,
                                                   tenant_id), team_id=team_id, by=None, now=now)  # fmt: skip
         await GroupRepository(s).set_channel(group.id, group_channel)

@@ -28,12 +28,12 @@ from storage.migrate import upgrade
 @click.option("--port", default=3978, show_default=True, type=click.IntRange(1, 65535), help="Botens port.")
 @click.option("--playground-port", default=56150, show_default=True, type=click.IntRange(1, 65535),
               help="Agents Playgrounds port (sidan du öppnar).")  # fmt: skip
-@click.option("--as", "as_user", default="alexw", show_default=True,
-              help="Vem du är i Playground: alexw (rapportör), meganb (samordnare), adelev (ersättare), "
-                   "isaiahl (Brå), pattif, lynner.")  # fmt: skip
+@click.option("--as", "as_users", default="alexw,meganb,isaiahl", show_default=True,
+              help="Vilka som får en egen Playground (kommaseparerat): alexw (rapportör), meganb (samordnare), "
+                   "adelev (ersättare), isaiahl (Brå), pattif, lynner.")  # fmt: skip
 @click.option("--seed-only", is_flag=True, help="Lägg bara upp demodata och avsluta.")
 @pass_cli
-def command(ctx: CliContext, port: int, playground_port: int, as_user: str, seed_only: bool) -> None:
+def command(ctx: CliContext, port: int, playground_port: int, as_users: str, seed_only: bool) -> None:
     """Starta demon: demokommun, bot och Agents Playground som Teams."""
     settings = ctx.settings
     path = settings.data_dir / "demo.db"
@@ -55,19 +55,26 @@ def command(ctx: CliContext, port: int, playground_port: int, as_user: str, seed
         click.echo("Öppen cykel:")
         click.echo(cycle_line(world.group.name, world.open_cycle, settings.tz))
         if not seed_only:
-            await serve_with_playground(ctx, url, port, playground_port, as_user, world.group)
+            people = [p.strip() for p in as_users.split(",") if p.strip()]
+            await serve_with_playground(ctx, url, port, playground_port, people, world.group)
 
     asyncio.run(main())
 
 
+ROLE_WORDS = {"alexw": "rapportör", "meganb": "samordnare", "adelev": "ersättare", "isaiahl": "lokala Brå",
+              "pattif": "rapportör", "lynner": "rapportör"}  # fmt: skip
+LEADS = ("meganb", "adelev")
+BRA = ("isaiahl",)
+
+
 async def serve_with_playground(
-    ctx: CliContext, url: str, port: int, playground_port: int, as_user: str, group: ReportingGroup
+    ctx: CliContext, url: str, port: int, playground_port: int, people: list[str], group: ReportingGroup
 ) -> None:
     from bot.app import create_app
     from lagesbild.playground import Playground, PlaygroundConfig, PlaygroundError
 
     try:
-        config = PlaygroundConfig().for_user(as_user)
+        configs = [PlaygroundConfig().for_user(who) for who in people]
     except PlaygroundError as exc:
         raise CliError(str(exc)) from None
     # The demo's scheduler looks for due work every 10 s, so a closed period's digest shows soon.
@@ -80,39 +87,56 @@ async def serve_with_playground(
     except OSError as exc:
         await runner.cleanup()
         raise CliError(f"Porten {port} är upptagen ({exc.strerror}). Välj en annan med --port.") from None
-    playground = Playground(
-        f"http://127.0.0.1:{port}/api/messages",
-        port=playground_port,
-        config=config,
-        work_dir=ctx.settings.data_dir / "playground",
-    )
+    playgrounds = [
+        Playground(f"http://127.0.0.1:{port}/api/messages", port=playground_port + i, config=config,
+                   work_dir=ctx.settings.data_dir / "playground" / config.current_user.key)
+        for i, config in enumerate(configs)
+    ]  # fmt: skip
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    started: list[Playground] = []
     try:
         click.echo("Startar Agents Playground (första gången installeras den med npm, det tar en stund) …")
-        try:
-            await playground.start()
-        except PlaygroundError as exc:
-            raise CliError(str(exc)) from None
+        for playground in playgrounds:
+            try:
+                await playground.start()
+            except PlaygroundError as exc:
+                raise CliError(str(exc)) from None
+            started.append(playground)
+        by_key = {p.config.current_user.key: p for p in playgrounds}
+        lead = next((by_key[k] for k in LEADS if k in by_key), playgrounds[0])
+        bra = next((by_key[k] for k in BRA if k in by_key), lead)
         db = Database(url)
         try:
+            config = lead.config
             await link_demo_channels(
-                db, group=group, service_url=playground.service_url, tenant_id=config.tenant_id,
-                team_id=config.team_id, group_channel=config.channel_id, bra_channel=config.team_id, now=ctx.now(),
+                db, group=group, service_url=lead.service_url, bra_service_url=bra.service_url,
+                tenant_id=config.tenant_id, team_id=config.team_id, group_channel=config.channel_id,
+                bra_channel=config.team_id, now=ctx.now(),
             )  # fmt: skip
         finally:
             await db.dispose()
         click.echo("")
-        click.echo(playground.summary())
+        click.echo("Öppna en flik per person (Agents Playground visar en persons Teams åt gången):")
+        for playground in playgrounds:
+            me = playground.config.current_user
+            click.echo(f"  {playground.url}   {me.name} ({ROLE_WORDS.get(me.key, me.key)})")
         click.echo("")
-        click.echo(f"Öppna {playground.url} i webbläsaren. Frågorna kommer i chatten med Lägesbild;")
-        click.echo("skriv 'hjälp' för kommandona. Som samordnare (--as meganb): 'stäng' stänger perioden och")
-        click.echo("sammanställningen kommer i chatten och i kanalen EST; Brå-ärenden i kanalen General.")
-        click.echo("Avsluta med Ctrl-C.")
+        click.echo(
+            "Rapportören får frågorna i chatten med Lägesbild (skriv 'hjälp'). Samordnaren skriver 'stäng':"
+        )
+        click.echo(
+            f"sammanställningen kommer i chatten och i kanalen {lead.config.channel_name}. Rött på en fråga"
+        )
+        click.echo(
+            "lyfter den till Brå (kanalen General hos Brå), där 'Besluta' fattar beslutet; rapportören får"
+        )
+        click.echo("veta vad rapporten ledde till. Avsluta med Ctrl-C.")
         await stop.wait()
         click.echo("Stänger demon …")
     finally:
-        await playground.stop()
+        for playground in started:
+            await playground.stop()
         await runner.cleanup()

@@ -278,7 +278,9 @@ class PlaygroundClient:
             "name": "adaptiveCard/action",
             "from": {"id": user_id or self.me["id"]},
             "conversation": {
-                "id": conversation_id or (message.conversation_id if message else self.personal_chat_id)
+                # A channel post is answered in its own thread, as the page does.
+                "id": conversation_id
+                or ((message.thread_id or message.conversation_id) if message else self.personal_chat_id)
             },
             "replyToId": message_id,
             "value": value,
