@@ -42,7 +42,9 @@ from intake.message import MAX_PARSED_SIZE, InboundEmail, Problem
 from intake.mime import parse_message
 from intake.parse import parse_email
 from intake.prompts import parse_reference
-from lagesbild.operations.errors import InputError
+from intake.quotes import split_reply
+from lagesbild.operations.decisions import decision_for_reply, post_decision, update_status
+from lagesbild.operations.errors import InputError, OperationError
 from lagesbild.operations.notify import notice
 from lagesbild.operations.reports import (
     CycleClosed,
@@ -52,6 +54,8 @@ from lagesbild.operations.reports import (
     report_context,
     save_report,
 )
+from reporting.bra.decisions import status_word
+from reporting.bra.replies import StatusReply, parse_status_reply
 from reporting.model import Answer, Channel, Member, Role
 from reporting.outbox import MessageKind, NewMessage
 from storage.database import Database
@@ -253,6 +257,11 @@ async def _process(db: Database, inbound_id: int, msg: InboundEmail, member: Mem
                     msg.size, MAX_PARSED_SIZE)  # fmt: skip
         return await _finish(db, inbound_id, InboundStatus.REJECTED, member=member, reason="för stort",
                              outgoing=[_reply(inbound_id, msg, member, subject, text, cycle_id=None)], **common)  # fmt: skip
+    status = _status_reply(msg)
+    if status is not None:
+        handled = await _decision_update(db, inbound_id, msg, member, status, now, options, common)
+        if handled is not None:
+            return handled
     context = await _resolve_context(db, msg, member)
     if context is None:
         subject, text = receipts.no_cycle_notice(member)
@@ -322,6 +331,33 @@ async def _process(db: Database, inbound_id: int, msg: InboundEmail, member: Mem
              cycle.id, len(answers), len(parsed["warnings"]))  # fmt: skip
     return await _finish(db, inbound_id, InboundStatus.STORED, member=member, cycle_id=cycle.id, parsed=parsed,
                          outgoing=[_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
+
+
+def _status_reply(msg: InboundEmail) -> StatusReply | None:
+    """ "klar 12 Belysningen är uppsatt" as the first words of the reply (above any quote)."""
+    visible = split_reply(msg.text, from_name=msg.from_name).visible.strip()
+    return parse_status_reply(visible) if visible else None
+
+
+async def _decision_update(db: Database, inbound_id: int, msg: InboundEmail, member: Member, status: StatusReply,
+                           now: dt.datetime, options: Options, common: dict[str, Any]) -> IngestResult | None:  # fmt: skip
+    """An email-only owner updates a Brå decision by replying; None when the member owns no
+    open decision (then the mail is read as a report, as before)."""
+    try:
+        decision = await decision_for_reply(db, member, status)
+    except OperationError:
+        return None
+    try:
+        outcome = await update_status(db, decision.id, status.status, status.text, by=member, now=now)
+    except OperationError as exc:
+        text = str(exc)
+    else:
+        await post_decision(db, decision.id, now=now, tz=options.tz)
+        text = f"Noterat: beslut {decision.id} ”{outcome.decision.title}” är nu {status_word(outcome.decision.status)}."
+    log.info("inbound #%d from %s: decision %d follow-up", inbound_id, msg.from_addr, decision.id)
+    subject = f"Beslut {decision.id}: {decision.title}"[:200]
+    return await _finish(db, inbound_id, InboundStatus.STORED, member=member, reason="uppföljning av beslut",
+                         outgoing=[_reply(inbound_id, msg, member, subject, text, cycle_id=None)], **common)  # fmt: skip
 
 
 async def _referenced_cycle(db: Database, msg: InboundEmail) -> int | None:
