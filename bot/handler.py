@@ -58,7 +58,7 @@ from reporting.formatting import format_datetime, format_day, format_period
 from reporting.model import Channel, Member, Role, SubmissionState
 from reporting.report_input import InvalidReport, is_blank, nothing_this_period, parse_report_inputs
 from storage.database import Database
-from storage.repositories import OrganisationRepository, TeamsRepository
+from storage.repositories import MemberRepository, OrganisationRepository, TeamsRepository
 from storage.repositories.teams import TeamsTeam
 
 log = logging.getLogger(__name__)
@@ -238,7 +238,7 @@ class LagesbildBot(TeamsActivityHandler):
             sender.id if sender else "?",
             tenant_of(activity),
         )
-        await turn_context.send_activity(UNKNOWN_USER)
+        await turn_context.send_activity(await self._unknown_user_text(tenant_of(activity)))
         if sender is not None:
             await tell_coordinators_about_unknown_user(
                 self.db, user_id=sender.id, aad_object_id=sender.aad_object_id, name=sender.name or "",
@@ -256,6 +256,26 @@ class LagesbildBot(TeamsActivityHandler):
         await post_decision(self.db, decision.id, now=now, tz=self.services.tz)
         self.services.wake_outbox()
         return f"Noterat: beslut {decision.id} ”{outcome.decision.title}” är nu {status_word(outcome.decision.status)}."
+
+    async def _unknown_user_text(self, tenant_id: str) -> str:
+        """The polite answer to someone not in the directory, naming who to contact when the
+        installation serves one municipality (or the tenant's team says which)."""
+        async with self.db.session(readonly=True) as s:
+            members = await MemberRepository(s).all(active_only=True)
+            teams = await TeamsRepository(s).teams(tenant_id or None)
+        organisations = {t.organisation_id for t in teams if t.organisation_id is not None} or {
+            m.organisation_id for m in members
+        }
+        if len(organisations) != 1:
+            return UNKNOWN_USER
+        leads = [m for m in members if Role.COORDINATOR in m.roles and m.organisation_id in organisations]
+        if not leads:
+            return UNKNOWN_USER
+        who = " eller ".join(f"{m.name} ({m.email})" for m in leads[:2])
+        return (
+            "Hej! Du finns inte med i Lägesbilds medlemslista, så jag kan inte ta emot rapporter från dig ännu. "
+            f"Kontakta {who}, som samordnar lägesbilden, så blir du tillagd. Samordnaren har fått veta att du hört av dig."
+        )
 
     async def _no_open_cycle_text(self, member: Member) -> str:
         upcoming = await next_cycle(self.db, member, self.services.clock())

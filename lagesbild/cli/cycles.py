@@ -8,7 +8,7 @@ import click
 
 from lagesbild.cli.context import CliContext, pass_cli
 from lagesbild.cli.display import cycle_json, cycle_line
-from lagesbild.operations.cycle_messages import enqueue_prompts
+from lagesbild.operations.cycle_messages import enqueue_deadline_summary, enqueue_prompts
 from lagesbild.operations.cycles import close_cycle, list_cycles, open_cycle, plan
 from lagesbild.operations.groups import find_group
 from storage.database import Database
@@ -92,8 +92,12 @@ def close_command(ctx: CliContext, group: str | None, cycle_id: int | None) -> N
 
     async def work(db: Database):  # type: ignore[no-untyped-def]
         found = await find_group(db, ctx.organisation, group)
-        return found.name, await close_cycle(db, found, now=ctx.now(), cycle_id=cycle_id)
+        cycle = await close_cycle(db, found, now=ctx.now(), cycle_id=cycle_id)
+        # As at the deadline: the coordinator's summary now; the digest follows with the scheduler.
+        await enqueue_deadline_summary(db, cycle, tz=ctx.settings.tz)
+        return found.name, cycle
 
     name, cycle = ctx.run(work)
     click.echo("Cykeln är stängd:")
     click.echo(cycle_line(name, cycle, ctx.settings.tz))
+    click.echo("Samordnarens sammanfattning ligger i kön; sammanställningen byggs av schemaläggaren.")

@@ -140,6 +140,7 @@ async def test_unknown_user_is_told_politely_and_the_coordinator_once(
     stranger = TeamsUser(bot, user_id="29:stranger", aad_object_id="aad-stranger", name="Sven Okänd")
     [reply] = await stranger.say("hej")
     assert "finns inte med i Lägesbilds medlemslista" in reply.text
+    assert "Kontakta Cecilia Carlsson (cecilia@fagersta.se)" in reply.text, "it names who to contact"
     await stranger.say("rapportera")
     async with db.session(readonly=True) as s:
         notices = await OutboxRepository(s).list()
