@@ -1,8 +1,8 @@
 """The aiohttp application: `create_app(settings)` wires the database, the Bot Framework
-adapter and handler, the outbox dispatcher, the mailbox poller and the scheduler, and
-opens and closes them with the app (cleanup contexts, in that order). `/api/messages` is
-one line. `start_jobs=False` leaves out the three background parts (tests, a second
-web instance)."""
+adapter and handler, and the background jobs (outbox dispatcher, mailbox poller, scheduler;
+see `lagesbild.background`), run by whichever instance holds the jobs lock, and opens and
+closes them with the app (cleanup contexts). `/api/messages` is one line.
+`start_jobs=False` leaves the background jobs out (tests, a web-only instance)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import jwt
@@ -23,25 +22,15 @@ from bot.bra_actions import BraActions
 from bot.digest_actions import DigestActions
 from bot.handler import LagesbildBot
 from bot.metrics import render_metrics
-from bot.notices import tell_coordinators_member_unreachable
 from bot.services import BotServices
-from intake.config import email_sender, poller
-from lagesbild.jobs import Runtime, register_runtime, unregister_runtime
+from lagesbild.background import BackgroundJobs
+from lagesbild.leader import JobsLeadership
 from lagesbild.operations.cycle_messages import (
     enqueue_deadline_summary,
-    enqueue_due_reminders,
-    enqueue_prompts,
 )
-from lagesbild.operations.decisions import enqueue_decision_reminders, enqueue_meeting_summaries
-from lagesbild.operations.digest_delivery import deliver_due_digests, send_county_reports
+from lagesbild.operations.digest_delivery import deliver_due_digests
 from lagesbild.operations.escalation_delivery import deliver_escalations
-from lagesbild.operations.promises import enqueue_promise_notices
-from lagesbild.outbox.connector import Connector
-from lagesbild.outbox.dispatcher import Dispatcher
-from lagesbild.outbox.service import OutboxOptions, build_dispatcher, connector_timeout
-from lagesbild.scheduler import create_scheduler
 from lagesbild.settings import Settings
-from lagesbild.wiring import prompt_renderers
 from reporting.model import Cycle
 from storage.database import Database
 
@@ -51,8 +40,7 @@ SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 ADAPTER = web.AppKey("adapter", LagesbildAdapter)
 BOT = web.AppKey("bot", LagesbildBot)
-RUNTIME = web.AppKey("runtime", Runtime)
-OUTBOX = web.AppKey("outbox", Dispatcher)
+JOBS = web.AppKey("jobs", BackgroundJobs)
 DEV_WARNING_SECONDS = 60
 
 
@@ -119,8 +107,8 @@ def create_app(
         app[DATABASE] = db
 
         def wake_outbox() -> None:
-            if OUTBOX in app:
-                app[OUTBOX].wake()
+            if JOBS in app:
+                app[JOBS].wake_outbox()
 
         async def after_close(cycle: Cycle) -> None:
             await enqueue_deadline_summary(db, cycle, tz=settings.tz)
@@ -145,92 +133,15 @@ def create_app(
         yield
         await db.dispose()
 
-    async def outbox_ctx(app: web.Application) -> AsyncIterator[None]:
-        db = app[DATABASE]
-        options = OutboxOptions(lease=settings.outbox_lease_seconds, tenant_rate=settings.outbox_tenant_rate)
-        sender = email_sender(settings)
-
-        async def recipient_gone(member_id: int) -> None:
-            await tell_coordinators_member_unreachable(db, member_id, now=clock())
-
-        async with Connector.from_settings(settings, timeout=connector_timeout(options)) as connector:
-            dispatcher = build_dispatcher(
-                db, connector, options, senders={"email": sender} if sender else None,
-                on_recipient_gone=recipient_gone, clock=clock,
-            )  # fmt: skip
-            app[OUTBOX] = dispatcher
-            await dispatcher.start()
-            yield
-            await dispatcher.stop()
-        if sender is not None:
-            await sender.aclose()
-
-    async def intake_ctx(app: web.Application) -> AsyncIterator[None]:
-        mail_poller = poller(app[DATABASE], settings)
-        if mail_poller is None:
-            yield
-            return
-        await mail_poller.start()
-        yield
-        await mail_poller.stop()
-
-    async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
-        db = app[DATABASE]
-        renderers = prompt_renderers(settings)
-
-        def wake_outbox() -> None:
-            if OUTBOX in app:
-                app[OUTBOX].wake()
-
-        async def prompts(cycle: Cycle) -> None:
-            await enqueue_prompts(db, cycle, renderers=renderers, tz=settings.tz)
-            wake_outbox()
-
-        async def summary(cycle: Cycle) -> None:
-            await enqueue_deadline_summary(db, cycle, tz=settings.tz)
-            wake_outbox()
-
-        async def reminders(now: dt.datetime) -> None:
-            if await enqueue_due_reminders(db, now=now, tz=settings.tz):
-                wake_outbox()
-
-        async def digests(now: dt.datetime) -> None:
-            if await deliver_due_digests(
-                db, now=now, locale=settings.locale, before_meeting=settings.digest_before_meeting
-            ):
-                wake_outbox()
-
-        async def county(now: dt.datetime) -> None:
-            if settings.county_email and settings.mail_send != "none":
-                today = now.astimezone(settings.tz).date()
-                if await send_county_reports(db, county_address=settings.county_email, today=today, now=now):
-                    wake_outbox()
-
-        async def bra_follow_up(now: dt.datetime) -> None:
-            queued = await enqueue_decision_reminders(db, now, tz=settings.tz, locale=settings.locale)
-            queued += await enqueue_meeting_summaries(db, now, locale=settings.locale)
-            queued += await enqueue_promise_notices(db, now, tz=settings.tz)
-            if queued:
-                wake_outbox()
-
-        async def escalations(now: dt.datetime) -> None:
-            if await deliver_escalations(db, now=now, locale=settings.locale):
-                wake_outbox()
-
-        runtime = Runtime(db=db, tz=settings.tz, on_opened=[prompts], on_closed=[summary], every_tick=[reminders, digests, escalations, county, bra_follow_up],
-                          clock=clock)  # fmt: skip
-        app[RUNTIME] = runtime
-        key = f"app-{uuid.uuid4().hex[:8]}"
-        register_runtime(key, runtime)
-        scheduler = create_scheduler(
-            database_url or settings.database,
-            runtime_key=key,
-            interval_seconds=settings.scheduler_interval_seconds,
+    async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
+        jobs = BackgroundJobs(
+            settings, app[DATABASE], database_url=database_url or settings.database, clock=clock
         )
-        scheduler.start()
+        app[JOBS] = jobs
+        leadership = JobsLeadership(app[DATABASE], jobs)
+        await leadership.start()
         yield
-        scheduler.shutdown(wait=False)
-        unregister_runtime(key)
+        await leadership.stop()
 
     async def dev_warning_ctx(app: web.Application) -> AsyncIterator[None]:
         async def warn() -> None:
@@ -248,9 +159,7 @@ def create_app(
 
     app.cleanup_ctx.append(database_ctx)
     if start_jobs:
-        app.cleanup_ctx.append(outbox_ctx)
-        app.cleanup_ctx.append(intake_ctx)
-        app.cleanup_ctx.append(scheduler_ctx)
+        app.cleanup_ctx.append(jobs_ctx)
     if dev and not settings.has_app_credentials:
         app.cleanup_ctx.append(dev_warning_ctx)
     app.router.add_post("/api/messages", messages)
