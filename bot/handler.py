@@ -8,7 +8,6 @@ botbuilder-python 4.17 serialises the `on_adaptive_card_invoke` return value twi
 
 from __future__ import annotations
 
-import contextvars
 import logging
 from typing import Any
 
@@ -19,44 +18,32 @@ from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 
 from adaptive_cards.digest import digest_cards
 from adaptive_cards.notice import notice_card
-from adaptive_cards.report import (
-    VERB_EDIT,
-    VERB_NOTHING_THIS_PERIOD,
-    VERB_REFRESH,
-    VERB_SAVE_DRAFT,
-    VERB_SUBMIT,
-    CardTooLarge,
-)
 from bot.activities import CARD_CONTENT_TYPE
 from bot.bra_actions import BRA_VERBS, BraActions
-from bot.cards import card_after_save, card_for_report
+from bot.cards import card_for_report
 from bot.channel_commands import handle_channel_message
 from bot.commands import parse_command
 from bot.digest_actions import DigestActions
 from bot.identity import identify, is_personal, team_id_of, tenant_of
 from bot.notices import tell_coordinators_about_unknown_user
+from bot.report_actions import REPORT_VERBS, ReportActions
 from bot.services import BotServices
 from lagesbild.operations.cycles import close_cycle
-from lagesbild.operations.decisions import decision_for_reply, led_to, post_decision, update_status
+from lagesbild.operations.decisions import decision_for_reply, post_decision, update_status
 from lagesbild.operations.digest import digest_for_cycle, latest_closed_cycle
 from lagesbild.operations.errors import OperationError
 from lagesbild.operations.members import set_away
 from lagesbild.operations.priorities import priority_lines
 from lagesbild.operations.reports import (
-    CycleClosed,
-    ReportContext,
     current_report,
     member_groups,
     next_cycle,
-    report_context,
-    save_report,
 )
 from reporting.bra.decisions import status_word
 from reporting.bra.replies import StatusReply, parse_status_reply
 from reporting.digest.assessment import VERB_ASSESS, VERB_ESCALATE
 from reporting.formatting import format_datetime, format_day, format_period
-from reporting.model import Channel, Member, Role, SubmissionState
-from reporting.report_input import InvalidReport, is_blank, nothing_this_period, parse_report_inputs
+from reporting.model import Member, Role, SubmissionState
 from storage.database import Database
 from storage.repositories import MemberRepository, OrganisationRepository, TeamsRepository
 from storage.repositories.teams import TeamsTeam
@@ -83,11 +70,6 @@ UNKNOWN_USER = (
 
 
 class LagesbildBot(TeamsActivityHandler):
-    # The Teams user id of the person pressing a card, for the receipt's auto-refresh.
-    _turn_user: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-        "lagesbild_turn_user", default=None
-    )
-
     def __init__(
         self,
         services: BotServices,
@@ -98,6 +80,7 @@ class LagesbildBot(TeamsActivityHandler):
         self.services = services
         self.digest_actions = digest_actions or DigestActions(services)
         self.bra_actions = bra_actions or BraActions(services)
+        self.report_actions = ReportActions(services)
 
     @property
     def db(self) -> Database:
@@ -365,109 +348,17 @@ class LagesbildBot(TeamsActivityHandler):
         if member is None:
             await self._handle_unknown_user(turn_context)
             return self._card_response(notice_card(UNKNOWN_USER))
-        sender = turn_context.activity.from_property
-        self._turn_user.set(sender.id if sender else None)
-        handlers = {
-            VERB_SUBMIT: self._handle_submit,
-            VERB_SAVE_DRAFT: self._handle_save_draft,
-            VERB_NOTHING_THIS_PERIOD: self._handle_nothing_this_period,
-            VERB_EDIT: self._handle_edit,
-            VERB_REFRESH: self._handle_refresh,
-        }
+        if verb in REPORT_VERBS:
+            sender = turn_context.activity.from_property
+            card = await self.report_actions.handle(verb, member, data, user_id=sender.id if sender else None)
+            return self._card_response(card)
         if verb in BRA_VERBS:
             return self._card_response(await self.bra_actions.handle(verb, member, data))
         if verb in (VERB_ASSESS, VERB_ESCALATE):
             act = self.digest_actions.assess if verb == VERB_ASSESS else self.digest_actions.escalate
             return self._card_response(await act(member, data))
-        handler = handlers.get(verb)
-        if handler is None:
-            log.warning("unknown card verb %r from member %s", verb, member.id)
-            return self._card_response(
-                notice_card("Den här knappen känner jag inte igen. Skriv **rapportera**.")
-            )
-        cycle_id = data.get("cycle")
-        if isinstance(cycle_id, str) and cycle_id.isdigit():
-            cycle_id = int(cycle_id)
-        if not isinstance(cycle_id, int) or isinstance(cycle_id, bool):
-            log.warning("card payload without a valid cycle from member %s", member.id)
-            return self._card_response(
-                notice_card("Kortet saknar uppgift om period. Skriv **rapportera** för ett nytt.")
-            )
-        try:
-            context = await report_context(self.db, member, cycle_id)
-            card = await handler(context, data)
-        except CycleClosed:
-            context = await report_context(self.db, member, cycle_id)
-            card = card_for_report(context, now=self.services.clock(), tz=self.services.tz)
-        except InvalidReport as exc:
-            log.warning("refused card payload from member %s: %s", member.id, exc)
-            card = notice_card(str(exc))
-        except OperationError as exc:
-            card = notice_card(str(exc))
-        except CardTooLarge:
-            log.exception("card too large for member %s", member.id)
-            card = notice_card(
-                "Svaret blev för långt för att visas i Teams, men det är sparat. Skriv **status**."
-            )
-        return self._card_response(card)
-
-    async def _handle_submit(self, context: ReportContext, data: dict[str, Any]) -> dict[str, Any]:
-        return await self._save(context, data, submit=True)
-
-    async def _handle_save_draft(self, context: ReportContext, data: dict[str, Any]) -> dict[str, Any]:
-        return await self._save(context, data, submit=False)
-
-    async def _handle_nothing_this_period(
-        self, context: ReportContext, _data: dict[str, Any]
-    ) -> dict[str, Any]:
-        now = self.services.clock()
-        answers = nothing_this_period(context.questionnaire)
-        submission = await save_report(self.db, context, answers, channel=Channel.TEAMS, submit=True, now=now)
-        return await self._after(context, submission, now)
-
-    async def _handle_refresh(self, context: ReportContext, _data: dict[str, Any]) -> dict[str, Any]:
-        """Teams refreshes a receipt when its reporter sees it again: show what it led to."""
-        if context.submission is None or context.submission.state is not SubmissionState.SUBMITTED:
-            return card_for_report(context, now=self.services.clock(), tz=self.services.tz,
-                                   locale=self.services.locale)  # fmt: skip
-        return await self._receipt(context, self.services.clock())
-
-    async def _receipt(self, context: ReportContext, now: Any) -> dict[str, Any]:
-        lines = await led_to(self.db, context.member.id, context.cycle.id)
-        return card_after_save(context, now=now, tz=self.services.tz, locale=self.services.locale, led_to=lines,
-                               refresh_for=self._turn_user.get())  # fmt: skip
-
-    async def _handle_edit(self, context: ReportContext, _data: dict[str, Any]) -> dict[str, Any]:
-        return card_for_report(
-            context, now=self.services.clock(), tz=self.services.tz, locale=self.services.locale
-        )
-
-    async def _save(self, context: ReportContext, data: dict[str, Any], *, submit: bool) -> dict[str, Any]:
-        now = self.services.clock()
-        if not context.is_open(now):
-            raise CycleClosed(context.cycle)
-        parsed = parse_report_inputs(context.questionnaire, data)
-        if submit and is_blank(parsed.answers):
-            return card_for_report(
-                context, now=now, tz=self.services.tz, answers=parsed.answers,
-                warnings=[{"code": "message", "question": "", "detail": "Fyll i minst en fråga, eller tryck "
-                           "”Inget att rapportera den här perioden”."}],
-            )  # fmt: skip
-        if parsed.unconfirmed_warnings:
-            # Personal data found: nothing stored until the reporter edits or confirms.
-            return card_for_report(context, now=now, tz=self.services.tz, answers=parsed.answers,
-                                   warnings=parsed.unconfirmed_warnings)  # fmt: skip
-        submission = await save_report(self.db, context, parsed.answers, channel=Channel.TEAMS, submit=submit,
-                                       now=now, warnings=parsed.warnings)  # fmt: skip
-        return await self._after(context, submission, now)
-
-    async def _after(self, context: ReportContext, submission: Any, now: Any) -> dict[str, Any]:
-        updated = ReportContext(
-            context.member, context.group, context.cycle, context.questionnaire, submission
-        )
-        if submission.state is SubmissionState.SUBMITTED:
-            return await self._receipt(updated, now)
-        return card_after_save(updated, now=now, tz=self.services.tz, locale=self.services.locale)
+        log.warning("unknown card verb %r from member %s", verb, member.id)
+        return self._card_response(notice_card("Den här knappen känner jag inte igen. Skriv **rapportera**."))
 
     @staticmethod
     def _card_response(card: dict[str, Any]) -> InvokeResponse:
