@@ -12,6 +12,7 @@ from typing import Any
 from adaptive_cards.bra import decision_card, followup_card
 from adaptive_cards.escalation import escalation_card
 from adaptive_cards.notice import notice_card
+from bot.card_data import id_field
 from bot.services import BotServices
 from lagesbild.operations.assessment import PermissionRefused, escalation_context
 from lagesbild.operations.decisions import (
@@ -47,13 +48,6 @@ BRA_VERBS = (VERB_DECIDE_FORM, VERB_DECIDE, VERB_DECIDE_CANCEL, VERB_FOLLOWUP_FO
 Queued = Callable[[], None]
 
 
-def _int(data: dict[str, Any], key: str) -> int | None:
-    value = data.get(key)
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 async def escalation_card_for(services: BotServices, escalation_id: int) -> dict[str, Any]:
     """The escalation's card as posted in the Brå channel, with its "Besluta" button."""
     context = await escalation_context(services.db, escalation_id, now=services.clock())
@@ -85,7 +79,7 @@ class BraActions:
 
     async def _decide_form(self, member: Member, data: dict[str, Any]) -> dict[str, Any]:
         return await decision_form(self.services.db, organisation_id=member.organisation_id, today=self.today(),
-                                   escalation_id=_int(data, "escalation"))  # fmt: skip
+                                   escalation_id=id_field(data, "escalation"))  # fmt: skip
 
     async def _decide(self, member: Member, data: dict[str, Any]) -> dict[str, Any]:
         db, now = self.services.db, self.services.clock()
@@ -96,25 +90,25 @@ class BraActions:
             raise
         except (OperationError, ValueError) as exc:  # a field is wrong: the form again, filled in, with why
             return await decision_form(db, organisation_id=member.organisation_id, today=self.today(),
-                                       escalation_id=_int(data, "escalation"), values=data, error=str(exc))  # fmt: skip
+                                       escalation_id=id_field(data, "escalation"), values=data, error=str(exc))  # fmt: skip
         await post_decision(db, outcome.decision.id, now=now, tz=self.services.tz)
         self.queued()
         return decision_card(outcome.decision, today=self.today())
 
     async def _cancel(self, member: Member, data: dict[str, Any]) -> dict[str, Any]:
-        escalation = _int(data, "escalation")
+        escalation = id_field(data, "escalation")
         if escalation is None:
             return notice_card("Beslutet sparades inte.")
         return await escalation_card_for(self.services, escalation)
 
     async def _followup_form(self, member: Member, data: dict[str, Any]) -> dict[str, Any]:
-        decision_id = _int(data, "decision")
+        decision_id = id_field(data, "decision")
         if decision_id is None:
             return notice_card("Kortet saknar uppgift om beslutet.")
         return await followup_form(self.services.db, decision_id, member=member, today=self.today())
 
     async def _followup(self, member: Member, data: dict[str, Any]) -> dict[str, Any]:
-        decision_id = _int(data, "decision")
+        decision_id = id_field(data, "decision")
         if decision_id is None:
             return notice_card("Kortet saknar uppgift om beslutet.")
         db, now = self.services.db, self.services.clock()

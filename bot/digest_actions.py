@@ -11,6 +11,7 @@ from typing import Any
 
 from adaptive_cards.digest import digest_cards
 from adaptive_cards.notice import notice_card
+from bot.card_data import id_field
 from bot.services import BotServices
 from lagesbild.operations.assessment import PermissionRefused, escalate, set_assessment
 from lagesbild.operations.digest import digest_for_cycle
@@ -29,7 +30,7 @@ class DigestActions:
         self.on_escalated = on_escalated
 
     async def assess(self, member: Member, data: dict[str, Any]) -> dict[str, Any]:
-        cycle_id = _cycle_id(data)
+        cycle_id = id_field(data, "cycle")
         if cycle_id is None:
             return notice_card("Kortet saknar uppgift om perioden.")
         try:
@@ -49,7 +50,7 @@ class DigestActions:
         return await self._card_with(cycle_id, wanted.question)
 
     async def escalate(self, member: Member, data: dict[str, Any]) -> dict[str, Any]:
-        cycle_id = _cycle_id(data)
+        cycle_id = id_field(data, "cycle")
         if cycle_id is None:
             return notice_card("Kortet saknar uppgift om perioden.")
         try:
@@ -68,10 +69,3 @@ class DigestActions:
         cards = digest_cards(bundle.compiled(), bundle.questionnaire)
         marker = f'"{level_input_id(number)}"'
         return next((c for c in cards if marker in json.dumps(c)), cards[0])
-
-
-def _cycle_id(data: dict[str, Any]) -> int | None:
-    value = data.get("cycle")
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

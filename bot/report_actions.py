@@ -16,6 +16,7 @@ from adaptive_cards.report import (
     VERB_SUBMIT,
     CardTooLarge,
 )
+from bot.card_data import id_field
 from bot.cards import card_after_save, card_for_report
 from bot.services import BotServices
 from lagesbild.operations.decisions import led_to
@@ -38,10 +39,8 @@ class ReportActions:
     async def handle(
         self, verb: str, member: Member, data: dict[str, Any], *, user_id: str | None
     ) -> dict[str, Any]:
-        cycle_id = data.get("cycle")
-        if isinstance(cycle_id, str) and cycle_id.isdigit():
-            cycle_id = int(cycle_id)
-        if not isinstance(cycle_id, int) or isinstance(cycle_id, bool):
+        cycle_id = id_field(data, "cycle")
+        if cycle_id is None:
             log.warning("card payload without a valid cycle from member %s", member.id)
             return notice_card("Kortet saknar uppgift om period. Skriv **rapportera** för ett nytt.")
         db = self.services.db
