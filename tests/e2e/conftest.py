@@ -105,3 +105,22 @@ async def playground(echo_bot: BotProcess, tmp_path: Path) -> AsyncIterator[Play
 async def client(playground: Playground) -> AsyncIterator[PlaygroundClient]:
     async with PlaygroundClient(playground.url) as connected:
         yield connected
+
+
+@pytest.fixture
+def bot(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[BotProcess, dict[str, str], Path]]:
+    """`lagesbild serve --dev` with the demo's members, for the module's Playground user (`CONFIG`)."""
+    from tests.e2e.harness import serve_bot
+
+    yield from serve_bot(tmp_path, request.module.CONFIG)
+
+
+@pytest.fixture
+async def teams(
+    request: pytest.FixtureRequest, bot: tuple[BotProcess, dict[str, str], Path], tmp_path: Path
+) -> AsyncIterator[PlaygroundClient]:
+    """The real Playground in front of `bot`, as the module's user, with a connected client."""
+    from tests.e2e.harness import teams_for
+
+    async with teams_for(bot[0], request.module.CONFIG, tmp_path / "playground") as client:
+        yield client

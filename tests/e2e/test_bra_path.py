@@ -7,34 +7,18 @@ Lynne gets nothing → the owner marks it done → Alex sees the outcome."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from lagesbild.playground import PlaygroundConfig
 from tests.e2e.conftest import BotProcess
+from tests.e2e.harness import lagesbild
 from tests.e2e.playground_client import PlaygroundClient
 from tests.e2e.test_meeting_path import actions, reply_email
-from tests.e2e.test_reporter_path import lagesbild, serve_bot, teams_for
 from tests.world import card_text
 
 CONFIG = PlaygroundConfig()  # the page is Alex Wilber's, a caretaker
 EST, GENERAL = CONFIG.channel_id, CONFIG.team_id
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[tuple[BotProcess, dict[str, str], Path]]:
-    yield from serve_bot(tmp_path, CONFIG)
-
-
-@pytest.fixture
-async def teams(
-    bot: tuple[BotProcess, dict[str, str], Path], tmp_path: Path
-) -> AsyncIterator[PlaygroundClient]:
-    async with teams_for(bot[0], CONFIG, tmp_path / "playground") as client:
-        yield client
 
 
 async def as_someone(teams: PlaygroundClient, who: str, conversation: str, **activity: Any) -> None:

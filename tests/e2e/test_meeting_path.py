@@ -6,17 +6,14 @@ the digest card → the escalation card appears in the Brå channel."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-import pytest
-
 from lagesbild.playground import PlaygroundConfig
 from tests.e2e.conftest import BotProcess
+from tests.e2e.harness import lagesbild
 from tests.e2e.playground_client import PlaygroundClient
-from tests.e2e.test_reporter_path import lagesbild, serve_bot, teams_for
 from tests.world import card_text
 
 CONFIG = PlaygroundConfig().for_user("meganb")
@@ -46,19 +43,6 @@ def reply_email(sender: str, cycle_id: int, answer: str) -> EmailMessage:
 
 
 EST, GENERAL = CONFIG.channel_id, CONFIG.team_id
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[tuple[BotProcess, dict[str, str], Path]]:
-    yield from serve_bot(tmp_path, CONFIG)
-
-
-@pytest.fixture
-async def teams(
-    bot: tuple[BotProcess, dict[str, str], Path], tmp_path: Path
-) -> AsyncIterator[PlaygroundClient]:
-    async with teams_for(bot[0], CONFIG, tmp_path / "playground") as client:
-        yield client
 
 
 async def test_the_coordinator_closes_gets_the_digest_and_escalates_a_red_question(

@@ -9,94 +9,18 @@ stored.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sqlite3
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import pytest
-
-from lagesbild.playground import Playground, PlaygroundConfig, PlaygroundError, die_with_parent, free_port
-from tests.e2e.conftest import REPO_ROOT, BotProcess, _stop, _wait_healthy
+from lagesbild.playground import PlaygroundConfig
+from tests.e2e.conftest import REPO_ROOT, BotProcess
+from tests.e2e.harness import lagesbild
 from tests.e2e.playground_client import PlaygroundClient
 from tests.world import card_text
 
 CONFIG = PlaygroundConfig()
 MEMBERS = REPO_ROOT / "lagesbild" / "demo_data" / "members.csv"
-
-
-def lagesbild_env(db_path: Path, config: PlaygroundConfig = CONFIG) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "LAGESBILD_"))}
-    env.update(DATABASE_URL=f"sqlite:///{db_path}", LAGESBILD_ORGANISATION="Demokommunen",
-               LAGESBILD_ALLOWED_TENANTS=config.tenant_id, LAGESBILD_SCHEDULER_INTERVAL="5")  # fmt: skip
-    return env
-
-
-def lagesbild(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "lagesbild", *args], env=env, cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert result.returncode == 0, f"lagesbild {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def serve_bot(
-    tmp_path: Path, config: PlaygroundConfig = CONFIG
-) -> Iterator[tuple[BotProcess, dict[str, str], Path]]:
-    """The demo's members and group in a fresh SQLite database, and `lagesbild serve --dev` on it."""
-    db_path = tmp_path / "lagesbild.db"
-    env = lagesbild_env(db_path, config)
-    lagesbild(env, "db", "upgrade")
-    lagesbild(env, "group", "create", "--preset", "est-fagersta", "--name", "EST")
-    lagesbild(env, "members", "import", str(MEMBERS))
-    lagesbild(env, "cycle", "plan", "--count", "2")
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "lagesbild", "serve", "--dev", "--port", str(port)],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=die_with_parent if sys.platform == "linux" else None,
-        )  # fmt: skip
-    process_info = BotProcess(f"http://127.0.0.1:{port}", process, log)
-    try:
-        _wait_healthy(process_info)
-        yield process_info, env, db_path
-    finally:
-        _stop(process)
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[tuple[BotProcess, dict[str, str], Path]]:
-    yield from serve_bot(tmp_path)
-
-
-@contextlib.asynccontextmanager
-async def teams_for(
-    process: BotProcess, config: PlaygroundConfig, work_dir: Path
-) -> AsyncIterator[PlaygroundClient]:
-    """The real Playground in front of the bot process, and a client connected before anything is said."""
-    playground = Playground(process.endpoint, config=config, work_dir=work_dir)
-    try:
-        await playground.start()
-    except PlaygroundError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        async with PlaygroundClient(playground.url) as client:
-            yield client
-    finally:
-        await playground.stop()
-
-
-@pytest.fixture
-async def teams(
-    bot: tuple[BotProcess, dict[str, str], Path], tmp_path: Path
-) -> AsyncIterator[PlaygroundClient]:
-    async with teams_for(bot[0], CONFIG, tmp_path / "playground") as client:
-        yield client
 
 
 def submission(db_path: Path, email: str) -> tuple[str, int, dict[str, dict[str, object]]] | None:
