@@ -3,7 +3,11 @@
 A real `lagesbild serve --dev --no-jobs` process on a fresh SQLite database with 200
 reporters and an open cycle; 200 clients press "Skicka in" at once (an `adaptiveCard/action`
 invoke, answered in the HTTP response). Server-side time is read from each response's
-`Server-Timing` header, so the client's own time is not counted.
+`Server-Timing` header, so the client's own time is not counted: it runs from the moment the
+app starts on a request to its answer, and leaves out the wait in the socket and the event
+loop while the app serves the requests that came first. That wait is what a reporter at the
+back of the burst notices, so the benchmark prints it too ("as the reporter waits": from the
+burst's start to the answer, measured by the client, which shares the CPU with the server).
 
 Target: p95 < 150 ms server side, 0 errors, 200 submissions stored.
 
@@ -104,10 +108,12 @@ async def one_at_a_time(port: int, cycle_id: int, count: int = 40) -> list[float
     return timings
 
 
-async def fire(port: int, cycle_id: int) -> tuple[list[float], int]:
+async def fire(port: int, cycle_id: int) -> tuple[list[float], list[float], int]:
     url = f"http://127.0.0.1:{port}/api/messages"
     timings: list[float] = []
+    waits: list[float] = []
     errors = 0
+    started = 0.0
     start = asyncio.Event()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=REPORTERS)) as session:
 
@@ -120,12 +126,14 @@ async def fire(port: int, cycle_id: int) -> tuple[list[float], int]:
                 errors += 0 if ok else 1
                 timing = response.headers.get("Server-Timing", "app;dur=nan")
                 timings.append(float(timing.split("dur=")[1]))
+                waits.append((time.perf_counter() - started) * 1000)
 
         tasks = [asyncio.create_task(one(n)) for n in range(REPORTERS)]
         await asyncio.sleep(0.2)
+        started = time.perf_counter()
         start.set()
         await asyncio.gather(*tasks)
-    return timings, errors
+    return timings, waits, errors
 
 
 def main() -> int:
@@ -146,7 +154,7 @@ def main() -> int:
                         break
                 except OSError:
                     time.sleep(0.1)
-            timings, errors = asyncio.run(fire(port, cycle_id))
+            timings, waits, errors = asyncio.run(fire(port, cycle_id))
             alone = asyncio.run(one_at_a_time(port, cycle_id))
         finally:
             server.terminate()
@@ -161,8 +169,12 @@ def main() -> int:
     print(f"submit: p95 {p95:.1f} ms (target < {TARGET_P95_MS:.0f}, ratio {p95 / TARGET_P95_MS:.2f})")
     print(f"submit: errors {errors} (target 0), stored {stored} of {REPORTERS}")
     print(
-        f"submit: for context, one at a time: p50 {statistics.median(alone):.1f} ms, max {max(alone):.1f} ms "
-        f"({REPORTERS} at once need {REPORTERS / (TARGET_P95_MS / 1000):.0f} submissions/s for the target)"
+        f"submit: as the reporter waits (queueing behind the burst included): p50 {statistics.median(waits):.0f} ms, "
+        f"p95 {statistics.quantiles(waits, n=100)[94]:.0f} ms; all {REPORTERS} answered in {max(waits) / 1000:.2f} s "
+        f"({REPORTERS / (max(waits) / 1000):.0f} submissions/s)"
+    )
+    print(
+        f"submit: for context, one at a time: p50 {statistics.median(alone):.1f} ms, max {max(alone):.1f} ms"
     )
     return 0 if p95 < TARGET_P95_MS and errors == 0 and stored == REPORTERS else 1
 

@@ -8,11 +8,17 @@ so they never queue behind writers. Within one process, SQLite write sessions al
 an asyncio lock: SQLite admits one writer at a time anyway, and waiting on the lock is
 immediate where waiting in SQLite's busy handler sleeps in steps of up to 100 ms.
 Write sessions must therefore not be nested inside one another.
+
+SQLite statements run inline on the event loop (see `storage.inline_sqlite` for why). So that
+a writer never blocks the loop for long while another process holds the write lock, SQLite's
+own busy wait is kept short and BEGIN IMMEDIATE is retried after awaited pauses, up to
+`SQLITE_LOCK_WAIT_SECONDS` in all.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,9 +26,17 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+from storage.inline_sqlite import inline_connector
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 20  # SQLite's own wait blocks the event loop: keep it short
+SQLITE_LOCK_WAIT_SECONDS = 30.0
 
 
 class DatabaseError(RuntimeError):
@@ -76,16 +90,43 @@ def install_sqlite_pragmas(sync_engine: Any) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        readonly = connection.get_execution_options().get("lagesbild_readonly", False)
-        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("lagesbild_readonly", False):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            begin_immediate(connection)
+
+
+def _locked(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc)
+
+
+def begin_immediate(connection: Any) -> None:
+    """BEGIN IMMEDIATE, waiting for another process's write lock with awaited pauses (this
+    runs in SQLAlchemy's greenlet, so `await_only` yields to the event loop in between)."""
+    for attempt in Retrying(
+        retry=retry_if_exception(_locked),
+        stop=stop_after_delay(SQLITE_LOCK_WAIT_SECONDS),
+        wait=wait_exponential(multiplier=0.01, max=0.25),
+        sleep=lambda seconds: await_only(asyncio.sleep(seconds)),
+        before_sleep=lambda state: (
+            log.info("SQLite write lock held by another process; waiting")
+            if state.attempt_number == 1
+            else None
+        ),
+        reraise=True,
+    ):
+        with attempt:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if backend_name(url) == "sqlite":
         _prepare_sqlite_file(url)
+        database = make_url(url).database or ":memory:"
         engine = create_async_engine(
-            async_url(url), echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        )
+            async_url(url), echo=echo,
+            async_creator=inline_connector(database, uri=database.startswith("file:")),
+        )  # fmt: skip
         install_sqlite_pragmas(engine.sync_engine)
         return engine
     return create_async_engine(async_url(url), echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -107,13 +148,30 @@ class Database:
     @asynccontextmanager
     async def session(self, *, readonly: bool = False) -> AsyncIterator[AsyncSession]:
         """A unit of work: committed when the block ends, rolled back if it raises."""
-        if readonly or self._write_lock is None:
-            factory = self._readonly_sessions if readonly else self._sessions
+        factory = self._readonly_sessions if readonly else self._sessions
+        if self._write_lock is None:
             async with factory() as session, session.begin():
                 yield session
-            return
-        async with self._write_lock, self._sessions() as session, session.begin():
-            yield session
+        elif readonly:
+            async with self._sqlite_session(factory) as session:
+                yield session
+        else:
+            async with self._write_lock, self._sqlite_session(factory) as session:
+                yield session
+
+    @staticmethod
+    @asynccontextmanager
+    async def _sqlite_session(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+        """`async with session` closes the session in a task of its own, shielded from
+        cancellation, because closing can wait on the network. Inline SQLite never waits,
+        so closing directly is as safe and spares every session a turn of the event loop,
+        which another request would take (see `storage.inline_sqlite`)."""
+        session = factory()
+        try:
+            async with session.begin():
+                yield session
+        finally:
+            await session.close()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
