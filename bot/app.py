@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-import jwt
 from aiohttp import web
 
 from bot.adapter import LagesbildAdapter
@@ -56,13 +55,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
     except (json.JSONDecodeError, UnicodeDecodeError):
         log.warning("POST /api/messages with a body that is not JSON")
         return web.json_response({"error": "body is not JSON"}, status=400)
-    try:
-        response = await request.app[ADAPTER].process(request, request.app[BOT])
-    except jwt.PyJWTError as exc:
-        # botframework-connector lets a malformed token escape as a decode error (HTTP 500);
-        # it is an unauthenticated request like any other.
-        log.warning("POST /api/messages with an unreadable token: %s", exc.__class__.__name__)
-        raise web.HTTPUnauthorized() from None
+    response = await request.app[ADAPTER].process(request, request.app[BOT])
     return response or web.Response(status=201)
 
 

@@ -5,12 +5,21 @@ every incoming activity (two msrest configurations with their own HTTP sessions,
 CPU per turn here). The clients depend only on the app's identity, the service URL and the
 audience, and their credentials refresh their own tokens, so one per key is kept and
 reused, as the older BotFrameworkAdapter did.
+
+The same wrapper answers a token that cannot even be read as unauthenticated (401), not as
+a server error: botframework-connector assumes a well-formed token, so one without an issuer
+claim ends in a KeyError, an unknown key id in an IndexError and an undecodable one in a
+PyJWT error, which would all escape as HTTP 500. They become the PermissionError that
+botbuilder's aiohttp CloudAdapter answers with 401.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
+import aiohttp
 from botbuilder.schema import Activity
 from botframework.connector.auth import (
     AuthenticateRequestResult,
@@ -18,6 +27,12 @@ from botframework.connector.auth import (
     ClaimsIdentity,
     ConnectorFactory,
 )
+
+log = logging.getLogger(__name__)
+
+# Failing to reach the key metadata is ours to fix (5xx); anything else while reading the
+# caller's token is the token's fault.
+OUR_SIDE_ERRORS = (OSError, asyncio.TimeoutError, aiohttp.ClientError)
 
 
 class _CachingConnectorFactory(ConnectorFactory):
@@ -49,7 +64,13 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
         self._token_clients: dict[str, Any] = {}
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
-        result = await self._inner.authenticate_request(activity, auth_header)
+        try:
+            result = await self._inner.authenticate_request(activity, auth_header)
+        except (PermissionError, *OUR_SIDE_ERRORS):
+            raise
+        except Exception as exc:  # botframework-connector's failures on a malformed token vary
+            log.warning("POST /api/messages with an unreadable token: %s", exc.__class__.__name__)
+            raise PermissionError("unreadable token") from None
         if result.connector_factory is not None:
             result.connector_factory = _CachingConnectorFactory(
                 result.connector_factory, self._connectors, _app_key(result.claims_identity)

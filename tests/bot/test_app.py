@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import subprocess
 import sys
@@ -48,15 +50,35 @@ async def client_for(database_url: str) -> AsyncIterator:  # type: ignore[type-a
         await client.close()
 
 
+def _jwt(header: dict[str, object], claims: dict[str, object]) -> str:
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part(header)}.{part(claims)}.c2lnbmF0dXJl"
+
+
+UNREADABLE_TOKENS = [
+    "forged.token.value",
+    _jwt({"alg": "RS256", "typ": "JWT"}, {"aud": "11111111-aaaa-bbbb-cccc-000000000000"}),  # no issuer
+    _jwt({"alg": "RS256", "typ": "JWT"}, {"iss": "https://api.botframework.com"}),  # no key id
+    _jwt({"alg": "none"}, {"iss": "https://api.botframework.com", "aud": "x"}),
+    _jwt({"alg": "RS256", "kid": "unknown"}, {"iss": ["not", "a", "string"]}),
+]
+
+
 async def test_with_credentials_an_unauthenticated_post_is_401_and_nothing_is_stored(
     client_for, database_url: str, municipality: Municipality, db: Database
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_for(database_url, MicrosoftAppId="11111111-aaaa-bbbb-cccc-000000000000",
-                            MicrosoftAppPassword="not-a-real-secret", LAGESBILD_ALLOWED_TENANTS=TENANT)  # fmt: skip
-    client = await client_for(settings, dev=False)
-    for headers in ({}, {"Authorization": "Bearer forged.token.value"}):
-        response = await client.post("/api/messages", json=activity(), headers=headers)
-        assert response.status == 401
+    from tests.emulators.bot_identity import BotIdentityEmulator
+
+    with BotIdentityEmulator() as identity:
+        settings = settings_for(database_url, MicrosoftAppId="11111111-aaaa-bbbb-cccc-000000000000",
+                                MicrosoftAppPassword="not-a-real-secret", LAGESBILD_ALLOWED_TENANTS=TENANT,
+                                LAGESBILD_BOT_OPENID_METADATA_URL=identity.metadata_url)  # fmt: skip
+        client = await client_for(settings, dev=False)
+        for headers in ({}, *({"Authorization": f"Bearer {token}"} for token in UNREADABLE_TOKENS)):
+            response = await client.post("/api/messages", json=activity(), headers=headers)
+            assert response.status == 401, headers
     assert await table_count(db, "teams_addresses") == 0
     assert await table_count(db, "submissions") == 0
 
