@@ -72,6 +72,7 @@ class Document:
     chart: bytes | None = None
     chart_caption: str = ""
     decisions: tuple[str, ...] = ()
+    done: tuple[str, ...] = ()
     priorities: tuple[str, ...] = ()
     filename: str = "lagesbild"
 
@@ -85,6 +86,7 @@ def _labels(questionnaire: Questionnaire, locale: str) -> dict[str, str]:
         "overview": _("Översikt", locale),
         "scale": _("Bedömningsskala", locale),
         "decisions": _("Öppna beslut i lokala Brå", locale),
+        "done": _("Genomfört sedan förra sammanställningen", locale),
         "priorities": _("Lokala Brå prioriterar just nu", locale),
         "none": _("Inga ännu.", locale),
         "submitted_by": _("Underlaget inlämnat av", locale),
@@ -211,6 +213,7 @@ def from_digest(
             decision_line(d, locale)
             for d in [*data["decisions"].get("overdue", []), *data["decisions"]["open"]]
         ),
+        done=tuple(decision_line(d, locale) for d in data["decisions"].get("done", [])),
         priorities=tuple(str(p) for p in data["priorities"]),
         filename=f"lagesbild-{data['group']}-cykel-{data['cycle']}",
     )

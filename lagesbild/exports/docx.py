@@ -228,6 +228,10 @@ def render_docx(doc: Document) -> bytes:
     decisions = document.add_paragraph()
     decisions.add_run(f"{doc.labels['decisions']}: ").bold = True
     decisions.add_run("; ".join(doc.decisions) or doc.labels["none"])
+    if doc.done:
+        done = document.add_paragraph()
+        done.add_run(f"{doc.labels['done']}: ").bold = True
+        done.add_run("; ".join(doc.done))
     _heading(document, doc.labels["scale"], 3)
     scale = document.add_table(rows=len(doc.scale), cols=2)
     scale.style = "Table Grid"

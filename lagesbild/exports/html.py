@@ -128,6 +128,8 @@ def render_html(doc: Document) -> str:
         )
     decisions = "; ".join(doc.decisions) or doc.labels["none"]
     parts.append(f"<p><strong>{escape(doc.labels['decisions'])}:</strong> {escape(decisions)}</p>")
+    if doc.done:
+        parts.append(f"<p><strong>{escape(doc.labels['done'])}:</strong> {escape('; '.join(doc.done))}</p>")
     parts.append(f'<h3>{escape(doc.labels["scale"])}</h3><table class="scale">')
     parts += [
         f'<tr><td><span class="badge {escape(level)}">{escape(label)}</span></td><td>{escape(definition)}</td></tr>'

@@ -73,6 +73,8 @@ def render_markdown(doc: Document) -> str:
         + (escape("; ".join(doc.decisions)) or escape(doc.labels["none"])),
         "",
     ]
+    if doc.done:
+        out += [f"**{escape(doc.labels['done'])}:** " + escape("; ".join(doc.done)), ""]
     out += [f"### {escape(doc.labels['scale'])}", ""]
     out += [
         f"- {DOTS.get(level, '')} **{escape(label)}** – {escape(definition)}"

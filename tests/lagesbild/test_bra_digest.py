@@ -5,8 +5,10 @@ priorities, and which reported themes a current citizen promise covers."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from docx import Document
 
 from lagesbild.exports import render_digest_data
 from lagesbild.operations.decisions import create_decision, update_status
@@ -79,6 +81,13 @@ async def test_the_digest_shows_what_brå_has_open_done_and_prioritises(db: Data
     assert ("Belysning i Brunnsparken – ansvarig: fastighet, senast tis 10 nov 2026 (försenat); "
             "Trygghetsvandring – senast tis 15 dec 2026") in markdown  # fmt: skip
     assert "- Buskörning med moped i centrum (fråga 1 och 4, t.o.m. tors 31 dec 2026)" in markdown
+    assert ("**Genomfört sedan förra sammanställningen:** Orsaksanalys: mopeder vid Resecentrum – ansvarig: "
+            "Cecilia Carlsson (skola) Resultat: Samlingsplatsen flyttar efter 22; fältare där.") in markdown  # fmt: skip
+    html = render_digest_data(bundle.compiled(), bundle.questionnaire, "html", organisation=EST_ORG).content.decode()
+    assert "Genomfört sedan förra sammanställningen:</strong> Orsaksanalys: mopeder vid Resecentrum" in html
+    docx = render_digest_data(bundle.compiled(), bundle.questionnaire, "docx", organisation=EST_ORG).content
+    paragraphs = [p.text for p in Document(io.BytesIO(docx)).paragraphs]
+    assert any(p.startswith("Genomfört sedan förra sammanställningen: Orsaksanalys") for p in paragraphs)
     summary = bundle.digest.cards[0]
     assert "Lokala Brå prioriterar just nu:" in card_text(summary)
     assert [p.text for p in await current_priorities(db, org, NOW.date())] == [
