@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import zoneinfo
 from collections import Counter
 
 import click
 
 from lagesbild.cli.context import CliContext, CliError, pass_cli
+from lagesbild.cli.leading import run_while_leading
 from lagesbild.outbox.dispatcher import DispatcherStats, RunSummary
 from lagesbild.outbox.service import OutboxOptions, list_messages, run_outbox
 from reporting.formatting import format_datetime
@@ -118,18 +118,21 @@ def run_command(ctx: CliContext, once: bool, dev: bool, lease: float, tenant_rat
         click.echo("Utvecklingsläge: meddelanden skickas utan autentisering.", err=True)
     options = OutboxOptions(lease=lease, tenant_rate=tenant_rate)
 
-    async def work(db: Database) -> RunSummary | DispatcherStats:
+    async def work(db: Database) -> RunSummary | DispatcherStats | None:
         if once:
             return await run_outbox(ctx.settings, db, options, once=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        click.echo("Utkorgen skickar. Avsluta med Ctrl-C.", err=True)
-        return await run_outbox(ctx.settings, db, options, stop=stop)
+        stats: list[RunSummary | DispatcherStats] = []
+
+        async def send(stop: asyncio.Event) -> None:
+            stats.append(await run_outbox(ctx.settings, db, options, stop=stop))
+
+        await run_while_leading(db, send, started="Utkorgen skickar. Avsluta med Ctrl-C.")
+        return stats[0] if stats else None
 
     result = ctx.run(work)
-    if isinstance(result, RunSummary):
+    if result is None:
+        click.echo("Stoppad innan den tog över: inget skickades härifrån.")
+    elif isinstance(result, RunSummary):
         click.echo(f"{result.sent} skickade, {result.retrying} försöks igen senare, {result.dead} gav upp.")
     else:
         window = result.window_summary()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 
 import click
 
 from lagesbild.cli.context import CliContext, pass_cli
+from lagesbild.cli.leading import run_while_leading
 from lagesbild.jobs import Runtime, register_runtime, run_due_work, unregister_runtime
 from lagesbild.scheduler import create_scheduler
 from storage.database import Database
@@ -41,19 +41,22 @@ def run_command(ctx: CliContext) -> None:
     async def work(db: Database) -> None:
         key = "cli"
         register_runtime(key, Runtime(db=db, tz=ctx.settings.tz))
-        scheduler = create_scheduler(
-            ctx.settings.database, runtime_key=key, interval_seconds=ctx.settings.scheduler_interval_seconds
-        )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        scheduler.start()
-        click.echo("Schemaläggaren kör. Avsluta med Ctrl-C.")
+
+        async def schedule(stop: asyncio.Event) -> None:
+            scheduler = create_scheduler(
+                ctx.settings.database,
+                runtime_key=key,
+                interval_seconds=ctx.settings.scheduler_interval_seconds,
+            )
+            scheduler.start()
+            try:
+                await stop.wait()
+            finally:
+                scheduler.shutdown(wait=False)
+
         try:
-            await stop.wait()
+            await run_while_leading(db, schedule, started="Schemaläggaren kör. Avsluta med Ctrl-C.")
         finally:
-            scheduler.shutdown(wait=False)
             unregister_runtime(key)
 
     ctx.run(work)
