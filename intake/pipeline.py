@@ -36,6 +36,7 @@ from email import policy
 from typing import Any
 
 from intake import receipts
+from intake.bounce import failed_recipients
 from intake.classify import Kind, classify
 from intake.cycle_token import parse_token
 from intake.message import MAX_PARSED_SIZE, InboundEmail, Problem
@@ -43,6 +44,7 @@ from intake.mime import parse_message
 from intake.parse import parse_email
 from intake.prompts import parse_reference
 from intake.quotes import split_reply
+from lagesbild.operations.bounces import Bounce, record_bounces
 from lagesbild.operations.decisions import decision_for_reply, post_decision, update_status
 from lagesbild.operations.errors import InputError, OperationError
 from lagesbild.operations.notify import notice
@@ -221,7 +223,7 @@ async def _finish(db: Database, inbound_id: int, status: InboundStatus, *, msg: 
         if outgoing:
             await OutboxRepository(s).enqueue(outgoing, now=now)
     return IngestResult(status.value, msg.message_id, inbound_id, kind.value, member.id if member else None,
-                        cycle_id, receipt=bool(outgoing) and status is not InboundStatus.QUARANTINED, reason=reason)  # fmt: skip
+                        cycle_id, receipt=bool(outgoing) and status not in (InboundStatus.QUARANTINED, InboundStatus.IGNORED), reason=reason)  # fmt: skip
 
 
 def _reply(inbound_id: int, msg: InboundEmail, member: Member, subject: str, text: str, *,
@@ -243,9 +245,15 @@ async def _process(db: Database, inbound_id: int, msg: InboundEmail, member: Mem
                    kind_reason: str, now: dt.datetime, options: Options, *, saved_at: dt.datetime | None = None,
                    released: bool = False) -> IngestResult:  # fmt: skip
     common: dict[str, Any] = {"msg": msg, "kind": kind, "now": now, "released": released}
-    if kind in (Kind.AUTO_REPLY, Kind.BOUNCE):
+    if kind is Kind.BOUNCE:
+        return await _bounced(db, inbound_id, msg, now, options, kind_reason, common)
+    if kind is Kind.AUTO_REPLY:
         log.info("inbound #%d from %s ignored: %s (%s)", inbound_id, msg.from_addr or "?", kind, kind_reason)
         return await _finish(db, inbound_id, InboundStatus.IGNORED, reason=kind_reason, **common)
+    if member is not None and member.email_bounced_at is not None and msg.from_addr == member.email:
+        async with db.session() as s:
+            await MemberRepository(s).clear_email_bounce(member.id)
+        log.info("member %s wrote from %s: mail there is sent again", member.id, member.email)
     if kind is Kind.UNKNOWN_SENDER or member is None:
         notices = await _coordinator_notices(db, inbound_id, msg, now, options)
         log.warning("inbound #%d from unknown sender %s quarantined", inbound_id, msg.from_addr or "?")
@@ -392,6 +400,24 @@ async def _resolve_context(db: Database, msg: InboundEmail, member: Member) -> R
         except InputError:
             log.info("mail from %s names cycle %d, which is not theirs", member.email, cycle_id)
     return await current_report(db, member)
+
+
+async def _bounced(db: Database, inbound_id: int, msg: InboundEmail, now: dt.datetime, options: Options,
+                   kind_reason: str, common: dict[str, Any]) -> IngestResult:  # fmt: skip
+    """A bounce is kept and otherwise ignored, except that a permanent failure marks the
+    member's address and tells the coordinators (lagesbild.operations.bounces)."""
+    bounces = [Bounce(f.address, " ".join(p for p in (f.status, f.diagnostic) if p))
+               for f in failed_recipients(msg.raw)]  # fmt: skip
+    notices: list[NewMessage] = []
+    members: list[Member] = []
+    if bounces:
+        async with db.session() as s:
+            members, notices = await record_bounces(s, bounces, now=now, tz=options.tz)
+    log.info("inbound #%d is a bounce (%s) for %s", inbound_id, kind_reason,
+             ", ".join(b.address for b in bounces) or "no recipient named")  # fmt: skip
+    reason = kind_reason + (f"; studsar: {', '.join(b.address for b in bounces)}" if bounces else "")
+    return await _finish(db, inbound_id, InboundStatus.IGNORED, reason=reason[:500], outgoing=notices,
+                         member=members[0] if len(members) == 1 else None, **common)  # fmt: skip
 
 
 async def _coordinator_notices(

@@ -90,6 +90,8 @@ class Member:
     aad_object_id: str | None = None
     away_until: dt.date | None = None
     active: bool = True
+    email_bounced_at: dt.datetime | None = None  # a permanent delivery failure was reported
+    email_bounce: str | None = None  # its status and the receiving server's words
 
     def is_away(self, on: dt.date) -> bool:
         return self.away_until is not None and on <= self.away_until

@@ -125,6 +125,8 @@ class MemberRow(Base):
     aad_object_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     away_until: Mapped[dt.date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_bounced_at: Mapped[dt.datetime | None]
+    email_bounce: Mapped[str | None] = mapped_column(String(400))
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
 

@@ -62,7 +62,12 @@ def group_line(group: ReportingGroup) -> str:
 def member_line(member: Member) -> str:
     roles = ", ".join(ROLE_WORDS[r.value] for r in sorted(member.roles))
     away = f"  frånvarande t.o.m. {format_day(member.away_until)}" if member.away_until else ""
-    return f"{member.name:<24} {member.email:<32} {member.agency:<14} {member.channel.value:<6} {roles}{away}"
+    bounced = (
+        f"  mejl studsar sedan {format_day(member.email_bounced_at.date())}" if member.email_bounced_at else ""
+    )
+    return (
+        f"{member.name:<24} {member.email:<32} {member.agency:<14} {member.channel.value:<6} {roles}{away}{bounced}"
+    )
 
 
 def member_json(member: Member) -> dict[str, Any]:
@@ -74,4 +79,6 @@ def member_json(member: Member) -> dict[str, Any]:
         "channel": member.channel.value,
         "away_until": member.away_until.isoformat() if member.away_until else None,
         "active": member.active,
+        "email_bounced_at": member.email_bounced_at.isoformat() if member.email_bounced_at else None,
+        "email_bounce": member.email_bounce,
     }

@@ -27,6 +27,8 @@ def _to_domain(row: MemberRow) -> Member:
         aad_object_id=row.aad_object_id,
         away_until=row.away_until,
         active=row.active,
+        email_bounced_at=row.email_bounced_at,
+        email_bounce=row.email_bounce,
     )
 
 
@@ -137,6 +139,32 @@ class MemberRepository:
             if row is not None:
                 return _to_domain(row)
         return None
+
+    async def with_email(self, email: str) -> list[Member]:
+        """Active members with this address, in any organisation."""
+        rows = await self.session.scalars(
+            select(MemberRow)
+            .where(MemberRow.email == normalise_email(email), MemberRow.active.is_(True))
+            .order_by(MemberRow.id)
+        )
+        return [_to_domain(r) for r in rows]
+
+    async def mark_email_bounced(self, member_id: int, reason: str, now: dt.datetime) -> bool:
+        """Note that mail to the member bounces. True the first time (until cleared)."""
+        result = await self.session.execute(
+            update(MemberRow)
+            .where(MemberRow.id == member_id, MemberRow.email_bounced_at.is_(None))
+            .values(email_bounced_at=now, email_bounce=reason[:400])
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def clear_email_bounce(self, member_id: int) -> bool:
+        result = await self.session.execute(
+            update(MemberRow)
+            .where(MemberRow.id == member_id, MemberRow.email_bounced_at.is_not(None))
+            .values(email_bounced_at=None, email_bounce=None)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     async def set_away(self, member_id: int, until: dt.date | None) -> None:
         await self.session.execute(

@@ -20,8 +20,15 @@ from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.outbox import DeliveryState, MessageKind, NewMessage, OutboxMessage, Outcome
-from storage.models import OutboxAttemptRow, OutboxMessageRow
+from storage.models import MemberRow, OutboxAttemptRow, OutboxMessageRow
 from storage.upsert import insert_for
+
+# Email to an address that bounces is stored, for the record, but never sent.
+BOUNCED = {
+    "state": DeliveryState.DEAD.value,
+    "last_outcome": Outcome.RECIPIENT_GONE.value,
+    "last_error": "e-postadressen studsar",
+}
 
 CLAIMABLE = (DeliveryState.PENDING.value, DeliveryState.FAILED.value)
 
@@ -87,6 +94,7 @@ class OutboxRepository:
         if not messages:
             return 0
         now = now or dt.datetime.now(dt.UTC)
+        bounced = await self._bounced_addresses(messages)
         values = [
             {
                 "kind": m.kind.value,
@@ -104,12 +112,27 @@ class OutboxRepository:
                 "attempts": 0,
                 "next_attempt_at": m.not_before or now,
                 "created_at": now,
+                "last_outcome": None,
+                "last_error": None,
+                **(BOUNCED if (m.member_id, m.recipient.lower()) in bounced else {}),
             }
             for m in messages
         ]
         stmt = insert_for(self.session, OutboxMessageRow).values(values)
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessageRow.id)
         return len((await self.session.execute(stmt)).all())
+
+    async def _bounced_addresses(self, messages: list[NewMessage]) -> set[tuple[int, str]]:
+        """(member id, address) of the email messages whose address is known to bounce."""
+        member_ids = {m.member_id for m in messages if m.channel == "email" and m.member_id is not None}
+        if not member_ids:
+            return set()
+        rows = await self.session.execute(
+            select(MemberRow.id, MemberRow.email).where(
+                MemberRow.id.in_(member_ids), MemberRow.email_bounced_at.is_not(None)
+            )
+        )
+        return {(member_id, email.lower()) for member_id, email in rows}
 
     @staticmethod
     def _due(now: dt.datetime, lease: dt.timedelta) -> ColumnElement[bool]:

@@ -9,7 +9,7 @@ import pytest
 
 from intake.pipeline import ingest
 from lagesbild.operations.reports import member_by_identity, report_context
-from reporting.outbox import MessageKind
+from reporting.outbox import DeliveryState, MessageKind, NewMessage
 from storage.database import Database
 from storage.repositories import OutboxRepository
 from storage.repositories.inbound import InboundRepository, InboundStatus
@@ -114,6 +114,45 @@ async def test_auto_replies_and_bounces_are_kept_without_a_receipt(
     assert await receipts(db) == []
     assert await table_count(db, "inbound_emails") == 5
     assert await table_count(db, "submissions") == 0
+
+
+async def test_a_bounce_marks_the_members_address_and_tells_the_coordinator(
+    db: Database, municipality: Municipality
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    raw = fixture_mail("bounce_postfix_dsn", sender="MAILER-DAEMON@mx.fagersta.se").replace(
+        b"tidigare.anstalld@fagersta.se", b"bo@fagersta.se"
+    )
+    result = await ingest(db, raw, source="file", now=now, tz=TZ)
+    assert (result.status, result.kind, result.receipt) == ("ignored", "bounce", False)
+    assert "studsar: bo@fagersta.se" in result.reason
+    bo = await member_by_identity(db, aad_object_id=None, email="bo@fagersta.se")
+    assert bo is not None and bo.email_bounced_at is not None
+    assert bo.email_bounce == "5.1.10 550 5.1.10 RESOLVER.ADR.RecipientNotFound"
+    async with db.session(readonly=True) as s:
+        [told] = [m for m in await OutboxRepository(s).list() if m.kind is MessageKind.QUARANTINE_NOTICE]
+    assert told.recipient == "cecilia@fagersta.se"
+    assert "Mejl från Lägesbild till Bo Berg (bo@fagersta.se) kommer inte fram: 5.1.10" in told.text
+
+    def prompt(key: str) -> NewMessage:
+        return NewMessage(kind=MessageKind.PROMPT, channel="email", recipient="bo@fagersta.se",
+                          payload={"subject": "Lägesrapport", "text": "…"}, text="Lägesrapport", member_id=bo.id,
+                          dedupe_key=key)  # fmt: skip
+
+    async with db.session() as s:
+        await OutboxRepository(s).enqueue([prompt("bounced-prompt")], now=now)
+    async with db.session(readonly=True) as s:
+        [held] = [m for m in await OutboxRepository(s).list() if m.kind is MessageKind.PROMPT]
+    assert held.state is DeliveryState.DEAD and held.last_error == "e-postadressen studsar"
+
+    again = fixture_mail("outlook_sv_above_quote", sender=BO, cycle_id=municipality.cycle.id)
+    assert (await ingest(db, again, source="file", now=now, tz=TZ)).status == "stored"
+    bo = await member_by_identity(db, aad_object_id=None, email="bo@fagersta.se")
+    assert bo is not None and bo.email_bounced_at is None, "mail from the address clears the mark"
+    async with db.session() as s:
+        await OutboxRepository(s).enqueue([prompt("prompt-after")], now=now)
+        prompts = [m for m in await OutboxRepository(s).list() if m.kind is MessageKind.PROMPT]
+    assert [m.state for m in prompts] == [DeliveryState.DEAD, DeliveryState.PENDING]
 
 
 async def test_unknown_sender_is_quarantined_and_the_coordinator_told_once_a_day(
