@@ -108,6 +108,7 @@ class Cycle:
     deadline: dt.datetime
     meeting_at: dt.datetime
     state: CycleState
+    opened_at: dt.datetime | None = None  # when it really opened (early, by hand, or on time)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,8 @@ def cycle_line(group: str, cycle: Cycle, tz: zoneinfo.ZoneInfo, plan: PlannedCyc
     local = lambda moment: format_datetime(moment.astimezone(tz))  # noqa: E731
     line = (
         f"{cycle.id:>4}  {group:<6} {format_period(cycle.period_from, cycle.period_to):<24} "
-        f"öppnas {local(cycle.opens_at)} · sista dag {local(cycle.deadline)} · "
+        + (f"öppnad {local(cycle.opened_at)}" if cycle.opened_at else f"öppnas {local(cycle.opens_at)}")
+        + f" · sista dag {local(cycle.deadline)} · "
         f"möte {local(cycle.meeting_at)}  [{STATE_WORDS[cycle.state.value]}]"
     )
     if plan is not None:

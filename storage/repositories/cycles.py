@@ -26,6 +26,7 @@ def _to_domain(row: CycleRow) -> Cycle:
         deadline=row.deadline,
         meeting_at=row.meeting_at,
         state=CycleState(row.state),
+        opened_at=row.opened_at,
     )
 
 

@@ -76,6 +76,9 @@ def test_cycles_open_and_close_once(run) -> None:  # type: ignore[no-untyped-def
     run("cycle", "plan", "--count", "2")
     opened = run("cycle", "open").stdout
     assert "Cykeln är öppnad" in opened and "[öppen]" in opened
+    listed = run("cycle", "list").stdout.splitlines()
+    assert "öppnad " in listed[0] and "öppnas " not in listed[0], "an opened cycle says when it opened"
+    assert "öppnas " in listed[1], "a planned one when it will"
     second = run("cycle", "open", ok=False)
     assert second.returncode == 1 and "redan öppen" in second.stderr and "Traceback" not in second.stderr
     assert "[stängd]" in run("cycle", "close").stdout
