@@ -56,6 +56,10 @@ class SubmissionRepository:
     async def ensure(self, cycle_id: int, member_id: int, channel: Channel) -> Submission:
         """The member's submission for the cycle, created as a draft if there is none.
         Concurrent callers all get the same single row."""
+        await self._insert_draft(cycle_id, member_id, channel)
+        return await self.get(cycle_id, member_id)
+
+    async def _insert_draft(self, cycle_id: int, member_id: int, channel: Channel) -> None:
         now = dt.datetime.now(dt.UTC)
         stmt = insert_for(self.session, SubmissionRow).values(
             cycle_id=cycle_id,
@@ -67,7 +71,6 @@ class SubmissionRepository:
             updated_at=now,
         )
         await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["cycle_id", "member_id"]))
-        return await self.get(cycle_id, member_id)
 
     async def find(self, cycle_id: int, member_id: int) -> Submission | None:
         row = await self._row(cycle_id, member_id)
@@ -108,7 +111,7 @@ class SubmissionRepository:
         there), bump the revision and keep it. `submit` marks it submitted; a draft save
         never un-submits an earlier submission."""
         now = now or dt.datetime.now(dt.UTC)
-        await self.ensure(cycle_id, member_id, channel)
+        await self._insert_draft(cycle_id, member_id, channel)
         row = await self._row(cycle_id, member_id, lock=True)
         assert row is not None
         warnings = warnings or []
