@@ -19,250 +19,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import fcntl
 import json
 import logging
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-log = logging.getLogger(__name__)
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-TOOL_DIR = REPO_ROOT / "tools" / "playground"
-PACKAGE = "@microsoft/m365agentsplayground"
-DEFAULT_PORT = 56150
-CONFIG_FILE_NAME = ".m365agentsplayground.yml"
-MIN_NODE_MAJOR = 20
-
-DEMO_TENANT_ID = "00000000-0000-4000-8000-000000000001"
-DEMO_BOT_ID = "28:00000000-0000-4000-8000-000000000011"
-DEMO_BOT_NAME = "Lägesbild"
-
-
-class PlaygroundError(RuntimeError):
-    """The Playground could not be installed, started or reached; the message says why (sv/en)."""
-
-
-@dataclass(frozen=True, slots=True)
-class MockUser:
-    """A person in the Playground's mock tenant, as the bot sees them in activities and rosters."""
-
-    key: str
-    id: str
-    name: str
-    given_name: str
-    surname: str
-    email: str
-    aad_object_id: str
-
-    def to_config(self) -> dict[str, str]:
-        # "userPrincipleName" is the Playground's own spelling of the key.
-        return {
-            "id": self.id,
-            "name": self.name,
-            "userPrincipleName": self.email,
-            "aadObjectId": self.aad_object_id,
-            "givenName": self.given_name,
-            "surname": self.surname,
-            "email": self.email,
-        }
-
-
-def _user(key: str, given: str, surname: str, n: int) -> MockUser:
-    return MockUser(
-        key=key,
-        id=f"29:lagesbild-demo-{key}",
-        name=f"{given} {surname}",
-        given_name=given,
-        surname=surname,
-        email=f"{key}@demo.lagesbild.se",
-        aad_object_id=f"00000000-0000-4000-8000-0000000000{n:02d}",
-    )
-
-
-# The Playground's own mock people (its built-in config uses these names), with stable ids.
-DEMO_USERS: tuple[MockUser, ...] = (
-    _user("alexw", "Alex", "Wilber", 20),
-    _user("meganb", "Megan", "Bowen", 21),
-    _user("adelev", "Adele", "Vance", 22),
-    _user("isaiahl", "Isaiah", "Langer", 23),
-    _user("pattif", "Patti", "Fernandez", 24),
-    _user("lynner", "Lynne", "Robbins", 25),
+from lagesbild.playground_config import PlaygroundConfig, PlaygroundError
+from lagesbild.playground_install import (
+    REPO_ROOT,
+    TOOL_DIR,
+    check_node,
+    child_env,
+    ensure_installed,
+    pinned_version,
+    tail,
 )
 
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True, slots=True)
-class PlaygroundConfig:
-    """Everything the Playground's config file says; every id is stable across runs."""
-
-    current_user: MockUser = DEMO_USERS[0]
-    users: tuple[MockUser, ...] = DEMO_USERS
-    tenant_id: str = DEMO_TENANT_ID
-    bot_id: str = DEMO_BOT_ID
-    bot_name: str = DEMO_BOT_NAME
-    group_chat_id: str = "19:lagesbild-demo-groupchat@thread.v2"
-    group_chat_name: str = "Lägesbild demo"
-    team_id: str = "19:lagesbild-demo-team@thread.tacv2"  # also the General channel's id
-    team_name: str = "Demokommunen"
-    team_aad_group_id: str = "00000000-0000-4000-8000-000000000031"
-    channel_id: str = "19:lagesbild-demo-est@thread.tacv2"
-    channel_name: str = "EST"
-
-    def __post_init__(self) -> None:
-        if self.current_user not in self.users:
-            raise PlaygroundError(f"{self.current_user.email} finns inte bland Playgroundens användare")
-        if len(self.users) != 6:  # the schema wants the current user plus exactly five others
-            raise PlaygroundError("Agents Playground behöver exakt sex användare / needs exactly six users")
-        if len({u.id for u in self.users}) != len(self.users):
-            raise PlaygroundError("Användar-id måste vara unika / user ids must be unique")
-
-    @property
-    def personal_chat_id(self) -> str:
-        """The current user's 1:1 chat with the bot: the conversation id the bot sees."""
-        return f"a:lagesbild-demo-personal-{self.current_user.key}"
-
-    @property
-    def others(self) -> tuple[MockUser, ...]:
-        return tuple(u for u in self.users if u != self.current_user)
-
-    def user(self, who: str) -> MockUser:
-        """A user by key, email, AAD object id or Teams id."""
-        wanted = who.strip().lower()
-        for u in self.users:
-            if wanted in (u.key, u.email.lower(), u.aad_object_id, u.id.lower()):
-                return u
-        raise PlaygroundError(f"Ingen Playground-användare {who!r} / no Playground user {who!r}")
-
-    def for_user(self, who: str) -> PlaygroundConfig:
-        """The same world seen by another person (their personal chat id follows them)."""
-        return dataclasses.replace(self, current_user=self.user(who))
-
-    def document(self) -> dict[str, object]:
-        return {
-            "version": "0.1.1",
-            "tenantId": self.tenant_id,
-            "bot": {"id": self.bot_id, "name": self.bot_name},
-            "currentUser": self.current_user.to_config(),
-            "users": [u.to_config() for u in self.others],
-            "personalChat": {"id": self.personal_chat_id},
-            "groupChat": {"id": self.group_chat_id, "name": self.group_chat_name},
-            "team": {
-                "id": self.team_id,
-                "name": self.team_name,
-                "aadGroupId": self.team_aad_group_id,
-                "channels": [{"id": self.channel_id, "name": self.channel_name}],
-            },
-        }
-
-    def render(self) -> str:
-        """The config file's text: JSON, which is YAML, so the Playground's YAML reader takes it."""
-        header = "# Written by lagesbild/playground.py on every start; edit PlaygroundConfig instead.\n"
-        return header + json.dumps(self.document(), indent=2, ensure_ascii=False) + "\n"
-
-
-def _child_env(extra: Mapping[str, str], *, for_npm: bool = False) -> dict[str, str]:
-    """A whitelisted environment: nothing of Lägesbild's or Bot Framework's settings leaks in."""
-    keep = {"PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "TEMP", "TMP", "SYSTEMROOT"}
-    npm_keep = {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"}
-
-    def wanted(key: str) -> bool:
-        if key in keep or key.startswith("LC_"):
-            return True
-        return for_npm and (key.upper() in npm_keep or key.lower().startswith("npm_config_"))
-
-    env = {key: value for key, value in os.environ.items() if wanted(key)}
-    env.update(extra)
-    return env
-
-
-def _tail(text: str, lines: int) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:])
-
-
-def pinned_version(tool_dir: Path = TOOL_DIR) -> str:
-    package = json.loads((tool_dir / "package.json").read_text("utf-8"))
-    return str(package["dependencies"][PACKAGE])
-
-
-def installed_version(tool_dir: Path = TOOL_DIR) -> str | None:
-    manifest = tool_dir / "node_modules" / PACKAGE / "package.json"
-    if not manifest.is_file():
-        return None
-    return str(json.loads(manifest.read_text("utf-8"))["version"])
-
-
-def _check_node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        raise PlaygroundError(
-            f"Node.js saknas; Agents Playground behöver Node.js {MIN_NODE_MAJOR} eller senare. "
-            f"/ Node.js is missing; the Agents Playground needs Node.js {MIN_NODE_MAJOR}+."
-        )
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    match = re.match(r"v(\d+)\.", version)
-    if not match or int(match.group(1)) < MIN_NODE_MAJOR:
-        raise PlaygroundError(
-            f"Node.js {version or '?'} är för gammal; Agents Playground behöver {MIN_NODE_MAJOR}+. "
-            f"/ Node.js {version or '?'} is too old; the Agents Playground needs {MIN_NODE_MAJOR}+."
-        )
-    return node
-
-
-def ensure_installed(tool_dir: Path = TOOL_DIR, *, timeout: float = 600.0) -> Path:
-    """Install the pinned Playground with `npm ci` unless it is there already; return its cli.js."""
-    _check_node()
-    pinned = pinned_version(tool_dir)
-    cli = tool_dir / "node_modules" / PACKAGE / "cli.js"
-    if installed_version(tool_dir) == pinned and cli.is_file():
-        return cli
-    npm = shutil.which("npm")
-    if npm is None:
-        raise PlaygroundError("npm saknas (kommer med Node.js) / npm is missing (it comes with Node.js)")
-    lock_dir = REPO_ROOT / ".tools"
-    lock_dir.mkdir(exist_ok=True)
-    with open(lock_dir / "playground-install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # a demo and a test run may both try to install
-        if installed_version(tool_dir) == pinned and cli.is_file():
-            return cli
-        log.info("Installerar Agents Playground %s (npm ci i %s)", pinned, tool_dir)
-        try:
-            result = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
-                cwd=tool_dir,
-                env=_child_env({}, for_npm=True),
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            output = "".join(
-                part.decode(errors="replace") if isinstance(part, bytes) else part
-                for part in (exc.stdout or "", exc.stderr or "")
-            )
-            raise PlaygroundError(
-                f"npm ci i {tool_dir} tog mer än {timeout:.0f} s / took longer than {timeout:.0f} s\n{_tail(output, 200)}"
-            ) from exc
-        if result.returncode != 0:
-            raise PlaygroundError(
-                f"npm ci i {tool_dir} misslyckades (kod {result.returncode}) / failed (exit {result.returncode}):\n"
-                f"{_tail(result.stdout + result.stderr, 200)}"
-            )
-    if installed_version(tool_dir) != pinned:
-        raise PlaygroundError(
-            f"npm ci installerade {installed_version(tool_dir)}, inte {pinned} / installed the wrong version"
-        )
-    return cli
+DEFAULT_PORT = 56150
+CONFIG_FILE_NAME = ".m365agentsplayground.yml"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -366,13 +148,13 @@ class Playground:
         parts = []
         for path in (self._out, self.log_path if self.work_dir else None):
             if path is not None and path.is_file():
-                parts.append(f"--- {path}\n{_tail(path.read_text('utf-8', errors='replace'), lines)}")
+                parts.append(f"--- {path}\n{tail(path.read_text('utf-8', errors='replace'), lines)}")
         return "\n".join(parts) or "(inga loggrader / no log lines)"
 
     async def start(self) -> None:
         if self._proc is not None:
             raise PlaygroundError("Agents Playground kör redan / is already running")
-        node = _check_node()
+        node = check_node()
         cli = await asyncio.to_thread(ensure_installed, self.tool_dir)
         if self._requested_port is None:
             self.port = free_port(self.host)
@@ -393,7 +175,7 @@ class Playground:
             "disableStatsbeat": True,
             "enableAutoCollectHeartbeat": False,
         }
-        env = _child_env(
+        env = child_env(
             {
                 "TEAMSAPPTESTER_BROWSER": "none",
                 "BOT_ENDPOINT": self.bot_endpoint,

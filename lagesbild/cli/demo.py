@@ -71,7 +71,8 @@ async def serve_with_playground(
     ctx: CliContext, url: str, port: int, playground_port: int, people: list[str], group: ReportingGroup
 ) -> None:
     from bot.app import create_app
-    from lagesbild.playground import Playground, PlaygroundConfig, PlaygroundError
+    from lagesbild.playground import Playground
+    from lagesbild.playground_config import PlaygroundConfig, PlaygroundError
 
     try:
         configs = [PlaygroundConfig().for_user(who) for who in people]

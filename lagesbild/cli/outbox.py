@@ -11,8 +11,8 @@ import click
 
 from lagesbild.cli.context import CliContext, CliError, pass_cli
 from lagesbild.cli.leading import run_while_leading
-from lagesbild.outbox.dispatcher import DispatcherStats, RunSummary
 from lagesbild.outbox.service import OutboxOptions, list_messages, run_outbox
+from lagesbild.outbox.stats import DispatcherStats, RunSummary
 from reporting.formatting import format_datetime
 from reporting.outbox import DeliveryState, OutboxMessage
 from storage.database import Database

@@ -10,9 +10,10 @@ Wiring (an aiohttp app's cleanup context, or `lagesbild outbox run`)::
 """
 
 from lagesbild.outbox.connector import Connector
-from lagesbild.outbox.dispatcher import Dispatcher, DispatcherStats, MessageSender, RunSummary
+from lagesbild.outbox.dispatcher import Dispatcher, MessageSender
 from lagesbild.outbox.results import SendResult
 from lagesbild.outbox.retry import RetryPolicy
+from lagesbild.outbox.stats import DispatcherStats, RunSummary
 from lagesbild.outbox.throttle import Limit, Throttle
 
 __all__ = [

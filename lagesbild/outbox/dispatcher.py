@@ -2,7 +2,7 @@
 
 Flow. A scanner reads what is due (`OutboxRepository.due`: ids and routing columns, no
 payload), looks up Teams addresses, and queues each message in its tenant's `Lane`
-(throttle.py). When the lane reserves a slot for it (at most `lookahead` ahead), the
+(lane.py, paced by throttle.py). When the lane reserves a slot for it (at most `lookahead` ahead), the
 message is claimed (only now does its row become `sending`), posted at its slot as
 frozen (addressing fields are added when the payload lacks them; the content is never
 re-rendered), and its typed outcome is recorded. Claims and outcomes go through one
@@ -41,19 +41,20 @@ import inspect
 import logging
 import os
 import socket
-import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lagesbild.outbox.connector import Connector
+from lagesbild.outbox.lane import Lane
 from lagesbild.outbox.results import SendResult
 from lagesbild.outbox.retry import RetryPolicy
-from lagesbild.outbox.throttle import Bucket, Lane, Pacer, Throttle, start_at
+from lagesbild.outbox.stats import DispatcherStats, RunSummary
+from lagesbild.outbox.throttle import Bucket, Pacer, Throttle, start_at
 from lagesbild.outbox.writer import OutboxWriter
 from reporting.outbox import DeliveryState, OutboxMessage, Outcome
 from storage.database import Database
@@ -92,34 +93,6 @@ class _Item:
     bot_id: str | None = None
     key: str = ""
     lane: Lane[_Item] | None = None
-
-
-@dataclass
-class DispatcherStats:
-    sent: int = 0
-    throttled: int = 0
-    failed: int = 0
-    dead: int = 0
-    recipient_gone: int = 0
-    conversations_created: int = 0
-    windows: list[float] = field(default_factory=list, repr=False)  # POST answered → outcome committed (s)
-
-    def window_summary(self) -> dict[str, float]:
-        if not self.windows:
-            return {}
-        ordered = sorted(self.windows)
-        return {
-            "p50_ms": round(1000 * statistics.median(ordered), 2),
-            "p99_ms": round(1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
-            "max_ms": round(1000 * ordered[-1], 2),
-        }
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    sent: int = 0
-    retrying: int = 0
-    dead: int = 0
 
 
 def _utc_now() -> dt.datetime:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from lagesbild.outbox.connector import Connector
-from lagesbild.outbox.dispatcher import Dispatcher, DispatcherStats, RunSummary
+from lagesbild.outbox.dispatcher import Dispatcher
+from lagesbild.outbox.stats import DispatcherStats, RunSummary
 from lagesbild.outbox.throttle import Limit, Throttle
 from lagesbild.settings import Settings
 from reporting.outbox import DeliveryState, OutboxMessage

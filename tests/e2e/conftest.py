@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild.playground import Playground, PlaygroundError, die_with_parent, free_port
+from lagesbild.playground import Playground, die_with_parent, free_port
+from lagesbild.playground_config import PlaygroundError
 from tests.e2e.playground_client import PlaygroundClient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild.playground import Playground, PlaygroundConfig, PlaygroundError, die_with_parent, free_port
+from lagesbild.playground import Playground, die_with_parent, free_port
+from lagesbild.playground_config import PlaygroundConfig, PlaygroundError
 from tests.e2e.conftest import REPO_ROOT, BotProcess, _stop, _wait_healthy
 from tests.e2e.playground_client import PlaygroundClient
 

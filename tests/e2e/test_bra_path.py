@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lagesbild.playground import PlaygroundConfig
+from lagesbild.playground_config import PlaygroundConfig
 from tests.e2e.conftest import BotProcess
 from tests.e2e.harness import lagesbild
 from tests.e2e.playground_client import PlaygroundClient

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from lagesbild.playground import PlaygroundConfig
+from lagesbild.playground_config import PlaygroundConfig
 from tests.e2e.conftest import BotProcess
 from tests.e2e.harness import lagesbild
 from tests.e2e.playground_client import PlaygroundClient

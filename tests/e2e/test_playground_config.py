@@ -1,6 +1,6 @@
 """The Playground's world matches the demo municipality, and installing it fails loudly.
 
-No Playground runs here: these check the config lagesbild/playground.py writes, that the demo's
+No Playground runs here: these check the config lagesbild/playground_config.py writes, that the demo's
 Teams members are exactly the Playground's mock users, and that a broken npm install reports
 npm's own output.
 """
@@ -14,15 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild.playground import (
-    DEMO_USERS,
-    PACKAGE,
-    TOOL_DIR,
-    PlaygroundConfig,
-    PlaygroundError,
-    ensure_installed,
-    pinned_version,
-)
+from lagesbild.playground_config import DEMO_USERS, PlaygroundConfig, PlaygroundError
+from lagesbild.playground_install import PACKAGE, TOOL_DIR, ensure_installed, pinned_version
 from reporting.members_csv import parse_members_csv
 from reporting.model import Channel, Role
 

@@ -14,7 +14,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from lagesbild.playground import Playground, PlaygroundConfig, PlaygroundError
+from lagesbild.playground import Playground
+from lagesbild.playground_config import PlaygroundConfig, PlaygroundError
 from tests.e2e.conftest import BotProcess
 from tests.e2e.playground_client import CARD_TYPE, PlaygroundClient
 

@@ -13,7 +13,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from lagesbild.playground import PlaygroundConfig
+from lagesbild.playground_config import PlaygroundConfig
 from tests.e2e.conftest import REPO_ROOT, BotProcess
 from tests.e2e.harness import lagesbild
 from tests.e2e.playground_client import PlaygroundClient

@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from lagesbild.outbox.throttle import Bucket, Lane, Limit, Pacer, Throttle, Window, start_at
+from lagesbild.outbox.lane import Lane
+from lagesbild.outbox.throttle import Bucket, Limit, Pacer, Throttle, Window, start_at
 
 
 def test_a_window_allows_count_starts_in_any_span() -> None:
