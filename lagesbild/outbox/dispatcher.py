@@ -21,8 +21,8 @@ Teams but whose `sent` was not yet committed is sent again after a crash, once i
 expires. That window is the time from the POST's answer to the commit of its outcome:
 the writer's queue wait plus one commit, with no batching delay. Measured
 (`stats.window_summary()`, logged at every stop): at full load in `bench/fanout.py`
-(~580 sends/s from one core, SQLite file) p50 11 ms, p99 33 ms, max 40 ms; at a light
-load (tests, a few dozen sends) p50 3 ms, max 8 ms. A request still in flight when the
+(~580 sends/s from one core, SQLite file, statements run inline) p50 3 ms, p99 12 ms,
+max 14 ms. A request still in flight when the
 process dies is the other half of the window (it may or may not have been delivered):
 in production that is the POST's round trip to Teams, typically longer than the commit.
 Rows are claimed at most `lookahead` (0.1 s) before their POST, so after a SIGKILL only
