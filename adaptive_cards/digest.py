@@ -24,6 +24,7 @@ from typing import Any
 from adaptive_cards.errors import CardTooLarge
 from adaptive_cards.report import MAX_CARD_BYTES, card_size
 from adaptive_cards.templating import render
+from reporting.bra.wording import decision_line
 from reporting.digest import wording
 from reporting.digest.assessment import (
     MAX_ASSESSMENT_COMMENT,
@@ -84,6 +85,12 @@ def summary_card(
             "items": list(data["priorities"]),
         }
         if data["priorities"]
+        else None,
+        "done": {
+            "label": _("Genomfört sedan förra sammanställningen:", locale),
+            "items": [decision_line(d, locale) for d in data["decisions"].get("done", [])],
+        }
+        if data["decisions"].get("done")
         else None,
         "questions": [_summary_question(q, questionnaire, locale) for q in data["questions"]],
         "positive": [_("Positiva åtgärder eller händelser: {n} (se detaljerna)", locale, n=len(positive))]

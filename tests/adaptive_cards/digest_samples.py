@@ -70,7 +70,14 @@ FAGERSTA: dict[str, Any] = {
                   ("green", "Inget rapporterat den här perioden.")),
     ],
     "positive": ["Nattvandring i centrum varje fredag har kommit igång.", "Föräldramöte om trygghet med god uppslutning."],
-    "decisions": {"open": [], "overdue": []},
+    "decisions": {
+        "open": [],
+        "overdue": [],
+        "done": [
+            {"title": "Orsaksanalys: mopeder vid Resecentrum", "owner": "Cecilia Carlsson (skola)",
+             "result": "Samlingsplatsen flyttar efter 22; fältare där."}
+        ],
+    },  # fmt: skip
     "priorities": ["Buskörning med moped i centrum"],
 }  # fmt: skip
 

@@ -90,6 +90,8 @@ async def test_the_digest_shows_what_brå_has_open_done_and_prioritises(db: Data
     assert any(p.startswith("Genomfört sedan förra sammanställningen: Orsaksanalys") for p in paragraphs)
     summary = bundle.digest.cards[0]
     assert "Lokala Brå prioriterar just nu:" in card_text(summary)
+    assert "Genomfört sedan förra sammanställningen:" in card_text(summary)
+    assert "Samlingsplatsen flyttar efter 22" in card_text(summary)
     assert [p.text for p in await current_priorities(db, org, NOW.date())] == [
         "Buskörning med moped i centrum"
     ]
