@@ -11,11 +11,16 @@ burst's start to the answer, measured by the client, which shares the CPU with t
 
 Target: p95 < 150 ms server side, 0 errors, 200 submissions stored.
 
-    .venv/bin/python bench/submit.py
+    .venv/bin/python bench/submit.py [--backend postgresql]
+
+`--backend postgresql` runs the same burst against a fresh database on LAGESBILD_TEST_PG_URL
+(an admin URL, default postgresql://postgres@127.0.0.1:5432/postgres), for context: the
+target is SQLite's, a municipality's own deployment. A county runs several instances.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import csv
 import io
@@ -27,14 +32,19 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 import aiohttp
+import psycopg
+from sqlalchemy.engine import make_url
 
 REPORTERS = int(os.environ.get("BENCH_REPORTERS", "200"))
 TARGET_P95_MS = 150.0
 TENANT = "11111111-2222-3333-4444-555555555555"
 ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get("LAGESBILD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def lagesbild(env: dict[str, str], *args: str) -> str:
@@ -49,7 +59,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def seed(env: dict[str, str], db_path: Path) -> int:
+def seed(env: dict[str, str], work_dir: Path) -> int:
     lagesbild(env, "db", "upgrade")
     lagesbild(env, "group", "create", "--preset", "est-fagersta", "--name", "EST")
     buffer = io.StringIO()
@@ -58,18 +68,44 @@ def seed(env: dict[str, str], db_path: Path) -> int:
     agencies = ["fastighet", "fritid", "skola", "socialtjänst", "bostadsbolag"]
     for n in range(REPORTERS):
         writer.writerow([f"Rapportör {n}", f"r{n}@bench.se", agencies[n % 5], "reporter", "teams"])
-    members_csv = db_path.parent / "members.csv"
+    members_csv = work_dir / "members.csv"
     members_csv.write_text(buffer.getvalue(), "utf-8")
     lagesbild(env, "members", "import", str(members_csv))
     lagesbild(env, "cycle", "plan", "--count", "2")
     lagesbild(env, "cycle", "open")
-    with sqlite3.connect(db_path) as conn:
+    with connect(env["DATABASE_URL"]) as conn:
         for n in range(REPORTERS):
             conn.execute(
-                "UPDATE members SET aad_object_id = ? WHERE email = ?", (f"aad-{n}", f"r{n}@bench.se")
+                "UPDATE members SET aad_object_id = ? WHERE email = ?".replace(
+                    "?", placeholder(env["DATABASE_URL"])
+                ),
+                (f"aad-{n}", f"r{n}@bench.se"),
             )
         (cycle_id,) = conn.execute("SELECT id FROM cycles WHERE state = 'open'").fetchone()
     return int(cycle_id)
+
+
+def placeholder(url: str) -> str:
+    return "?" if url.startswith("sqlite") else "%s"
+
+
+def connect(url: str) -> Any:
+    """A DB-API connection to the app's database (sqlite3 or psycopg), committing on exit."""
+    if url.startswith("sqlite"):
+        return sqlite3.connect(make_url(url).database or "")
+    return psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+
+
+def postgresql_database() -> tuple[str, str]:
+    name = f"lagesbild_submit_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False), name
+
+
+def drop_postgresql(name: str) -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def submission(n: int, cycle_id: int) -> dict[str, object]:
@@ -137,36 +173,56 @@ async def fire(port: int, cycle_id: int) -> tuple[list[float], list[float], int]
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    backend = parser.parse_args().backend
     with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "bench.db"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "LAGESBILD_"))}
-        env.update(DATABASE_URL=f"sqlite:///{db_path}", LAGESBILD_ORGANISATION="Benchkommunen",
-                   LAGESBILD_ALLOWED_TENANTS=TENANT, LAGESBILD_LOG_LEVEL="WARNING")  # fmt: skip
-        cycle_id = seed(env, db_path)
-        port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "lagesbild", "serve", "--dev", "--no-jobs", "--port", str(port)],
-                                  env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        pg_name = None
+        if backend == "sqlite":
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        else:
+            url, pg_name = postgresql_database()
         try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                        break
-                except OSError:
-                    time.sleep(0.1)
-            timings, waits, errors = asyncio.run(fire(port, cycle_id))
-            alone = asyncio.run(one_at_a_time(port, cycle_id))
+            return run(url, backend, Path(tmp))
         finally:
-            server.terminate()
-            server.wait(timeout=10)
-        with sqlite3.connect(db_path) as conn:
-            (stored,) = conn.execute("SELECT count(*) FROM submissions WHERE state = 'submitted'").fetchone()
+            if pg_name:
+                drop_postgresql(pg_name)
+
+
+def run(url: str, backend: str, work_dir: Path) -> int:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "LAGESBILD_"))}
+    env.update(DATABASE_URL=url, LAGESBILD_ORGANISATION="Benchkommunen",
+               LAGESBILD_ALLOWED_TENANTS=TENANT, LAGESBILD_LOG_LEVEL="WARNING")  # fmt: skip
+    cycle_id = seed(env, work_dir)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "lagesbild", "serve", "--dev", "--no-jobs", "--port", str(port)],
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        timings, waits, errors = asyncio.run(fire(port, cycle_id))
+        alone = asyncio.run(one_at_a_time(port, cycle_id))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    with connect(url) as conn:
+        (stored,) = conn.execute("SELECT count(*) FROM submissions WHERE state = 'submitted'").fetchone()
     p95 = statistics.quantiles(timings, n=100)[94]
-    print(f"submit: {REPORTERS} concurrent card submissions on SQLite")
+    print(
+        f"submit: {REPORTERS} concurrent card submissions on {'SQLite' if backend == 'sqlite' else 'PostgreSQL'}"
+    )
     print(
         f"submit: p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, max {max(timings):.1f} ms server side"
     )
-    print(f"submit: p95 {p95:.1f} ms (target < {TARGET_P95_MS:.0f}, ratio {p95 / TARGET_P95_MS:.2f})")
+    if backend == "sqlite":
+        print(f"submit: p95 {p95:.1f} ms (target < {TARGET_P95_MS:.0f}, ratio {p95 / TARGET_P95_MS:.2f})")
+    else:
+        print(f"submit: p95 {p95:.1f} ms (for context: the {TARGET_P95_MS:.0f} ms target is SQLite's)")
     print(f"submit: errors {errors} (target 0), stored {stored} of {REPORTERS}")
     print(
         f"submit: as the reporter waits (queueing behind the burst included): p50 {statistics.median(waits):.0f} ms, "
@@ -176,7 +232,8 @@ def main() -> int:
     print(
         f"submit: for context, one at a time: p50 {statistics.median(alone):.1f} ms, max {max(alone):.1f} ms"
     )
-    return 0 if p95 < TARGET_P95_MS and errors == 0 and stored == REPORTERS else 1
+    met = errors == 0 and stored == REPORTERS and (backend != "sqlite" or p95 < TARGET_P95_MS)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
