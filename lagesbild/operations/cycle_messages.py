@@ -126,7 +126,11 @@ async def _remind(db: Database, group: ReportingGroup, cycle: Cycle, *, hours: i
 
 
 def _names(members: tuple[Member, ...]) -> str:
-    return ", ".join(f"{m.name} ({m.agency})" for m in members) or "–"
+    def name(m: Member) -> str:
+        bounced = m.channel is Channel.EMAIL and m.email_bounced_at is not None
+        return f"{m.name} ({m.agency}, mejl till hen studsar)" if bounced else f"{m.name} ({m.agency})"
+
+    return ", ".join(name(m) for m in members) or "–"
 
 
 async def enqueue_deadline_summary(db: Database, cycle: Cycle, *, tz: zoneinfo.ZoneInfo) -> int:

@@ -66,8 +66,10 @@ async def test_reminders_follow_the_schedule_and_skip_those_who_submitted(
 async def test_deadline_summary_tells_the_coordinator_who_answered(
     db: Database, municipality: Municipality
 ) -> None:
-    async with db.session(readonly=True) as s:
+    async with db.session() as s:
         anna = await MemberRepository(s).by_email(1, "anna@fagersta.se")
+        bo = await MemberRepository(s).by_email(1, "bo@fagersta.se")
+        await MemberRepository(s).mark_email_bounced(bo.id, "5.1.1 User unknown", dt.datetime.now(dt.UTC))
     context = await report_context(db, anna, municipality.cycle.id)
     await save_report(db, context, {"1": Answer("1", observations="Bränder i soprum", impact=3)},
                       channel=Channel.TEAMS, submit=True, now=dt.datetime.now(dt.UTC))  # fmt: skip
@@ -78,4 +80,4 @@ async def test_deadline_summary_tells_the_coordinator_who_answered(
     assert summary.kind is MessageKind.SUMMARY and summary.recipient == "cecilia@fagersta.se"
     text = summary.payload["text"]
     assert "Rapporterade (1): Anna Andersson (fastighet)" in text
-    assert "Har inte svarat (2): Bo Berg (fritid), Cecilia Carlsson (skola)" in text
+    assert "Har inte svarat (2): Bo Berg (fritid, mejl till hen studsar), Cecilia Carlsson (skola)" in text
