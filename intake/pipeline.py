@@ -31,23 +31,20 @@ import email
 import hashlib
 import logging
 import zoneinfo
-from dataclasses import dataclass
 from email import policy
 from typing import Any
 
 from intake import receipts
-from intake.bounce import failed_recipients
 from intake.classify import Kind, classify
 from intake.cycle_token import parse_token
+from intake.decision_mail import decision_update, status_reply
 from intake.message import MAX_PARSED_SIZE, InboundEmail, Problem
 from intake.mime import parse_message
+from intake.other_mail import bounced, coordinator_notices
+from intake.outcome import DEFAULT_LEASE, DEFAULT_TZ, IngestResult, Options, finish, threaded_reply
 from intake.parse import parse_email
 from intake.prompts import parse_reference
-from intake.quotes import split_reply
-from lagesbild.operations.bounces import Bounce, record_bounces
-from lagesbild.operations.decisions import decision_for_reply, post_decision, update_status
-from lagesbild.operations.errors import InputError, OperationError
-from lagesbild.operations.notify import notice
+from lagesbild.operations.errors import InputError
 from lagesbild.operations.reports import (
     CycleClosed,
     ReportContext,
@@ -56,47 +53,14 @@ from lagesbild.operations.reports import (
     report_context,
     save_report,
 )
-from reporting.bra.decisions import status_word
-from reporting.bra.replies import StatusReply, parse_status_reply
 from reporting.model import Answer, Channel, Member, Role
-from reporting.outbox import MessageKind, NewMessage
 from storage.database import Database
 from storage.errors import NotFound
-from storage.repositories import MemberRepository, OrganisationRepository, OutboxRepository
+from storage.repositories import MemberRepository
 from storage.repositories.inbound import ClaimOutcome, InboundRepository, InboundStatus
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TZ = zoneinfo.ZoneInfo("Europe/Stockholm")
-DEFAULT_LEASE = dt.timedelta(minutes=5)
-
-
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    """What became of one email. `status` is an `InboundStatus` value, or ``duplicate``
-    (processed before) or ``busy`` (another worker holds it right now)."""
-
-    status: str
-    message_id: str
-    inbound_id: int | None = None
-    kind: str = ""
-    member_id: int | None = None
-    cycle_id: int | None = None
-    receipt: bool = False
-    reason: str = ""
-
-    @property
-    def done(self) -> bool:
-        """Whether the mailbox may mark the mail processed (move it)."""
-        return self.status != "busy"
-
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    tz: zoneinfo.ZoneInfo = DEFAULT_TZ
-    organisation: str | None = None
-    keep_attachments: bool = False
-    lease: dt.timedelta = DEFAULT_LEASE
 
 
 # -- raw storage --------------------------------------------------------------------
@@ -211,71 +175,41 @@ async def ingest(
                           saved_at=record.saved_at if done else None)  # fmt: skip
 
 
-async def _finish(db: Database, inbound_id: int, status: InboundStatus, *, msg: InboundEmail, kind: Kind,
-                  now: dt.datetime, reason: str = "", member: Member | None = None, cycle_id: int | None = None,
-                  parsed: dict[str, Any] | None = None, outgoing: list[NewMessage] | None = None,
-                  released: bool = False) -> IngestResult:  # fmt: skip
-    async with db.session() as s:
-        await InboundRepository(s).finish(
-            inbound_id, status=status, now=now, kind=kind.value, reason=reason,
-            member_id=member.id if member else None, cycle_id=cycle_id, parsed=parsed, released=released,
-        )  # fmt: skip
-        if outgoing:
-            await OutboxRepository(s).enqueue(outgoing, now=now)
-    return IngestResult(status.value, msg.message_id, inbound_id, kind.value, member.id if member else None,
-                        cycle_id, receipt=bool(outgoing) and status not in (InboundStatus.QUARANTINED, InboundStatus.IGNORED), reason=reason)  # fmt: skip
-
-
-def _reply(inbound_id: int, msg: InboundEmail, member: Member, subject: str, text: str, *,
-           cycle_id: int | None, suffix: str = "") -> NewMessage:  # fmt: skip
-    """A receipt-kind email to the sender, threaded under their mail."""
-    headers = {"Auto-Submitted": "auto-replied"}
-    if not msg.message_id_synthetic:
-        headers["In-Reply-To"] = msg.message_id
-        headers["References"] = " ".join([*msg.references[-8:], msg.message_id])
-    return NewMessage(
-        kind=MessageKind.RECEIPT, channel="email", recipient=msg.from_addr or member.email,
-        payload={"subject": subject, "text": text, "headers": headers},
-        text=f"{subject}: {text}"[:500], member_id=member.id, cycle_id=cycle_id,
-        dedupe_key=f"receipt:inbound:{inbound_id}{suffix}",
-    )  # fmt: skip
-
-
 async def _process(db: Database, inbound_id: int, msg: InboundEmail, member: Member | None, kind: Kind,
                    kind_reason: str, now: dt.datetime, options: Options, *, saved_at: dt.datetime | None = None,
                    released: bool = False) -> IngestResult:  # fmt: skip
     common: dict[str, Any] = {"msg": msg, "kind": kind, "now": now, "released": released}
     if kind is Kind.BOUNCE:
-        return await _bounced(db, inbound_id, msg, now, options, kind_reason, common)
+        return await bounced(db, inbound_id, msg, now, options, kind_reason, common)
     if kind is Kind.AUTO_REPLY:
         log.info("inbound #%d from %s ignored: %s (%s)", inbound_id, msg.from_addr or "?", kind, kind_reason)
-        return await _finish(db, inbound_id, InboundStatus.IGNORED, reason=kind_reason, **common)
+        return await finish(db, inbound_id, InboundStatus.IGNORED, reason=kind_reason, **common)
     if member is not None and member.email_bounced_at is not None and msg.from_addr == member.email:
         async with db.session() as s:
             await MemberRepository(s).clear_email_bounce(member.id)
         log.info("member %s wrote from %s: mail there is sent again", member.id, member.email)
     if kind is Kind.UNKNOWN_SENDER or member is None:
-        notices = await _coordinator_notices(db, inbound_id, msg, now, options)
+        notices = await coordinator_notices(db, inbound_id, msg, now, options)
         log.warning("inbound #%d from unknown sender %s quarantined", inbound_id, msg.from_addr or "?")
-        return await _finish(db, inbound_id, InboundStatus.QUARANTINED, outgoing=notices,
+        return await finish(db, inbound_id, InboundStatus.QUARANTINED, outgoing=notices,
                              reason=f"okänd avsändare: {msg.from_addr or 'ingen avsändare'}", **common)  # fmt: skip
     if msg.oversized:
         subject, text = receipts.too_large_notice(member, msg.size)
         log.warning("inbound #%d from %s is %d bytes (over %d): headers kept", inbound_id, msg.from_addr,
                     msg.size, MAX_PARSED_SIZE)  # fmt: skip
-        return await _finish(db, inbound_id, InboundStatus.REJECTED, member=member, reason="för stort",
-                             outgoing=[_reply(inbound_id, msg, member, subject, text, cycle_id=None)], **common)  # fmt: skip
-    status = _status_reply(msg)
+        return await finish(db, inbound_id, InboundStatus.REJECTED, member=member, reason="för stort",
+                             outgoing=[threaded_reply(inbound_id, msg, member, subject, text, cycle_id=None)], **common)  # fmt: skip
+    status = status_reply(msg)
     if status is not None:
-        handled = await _decision_update(db, inbound_id, msg, member, status, now, options, common)
+        handled = await decision_update(db, inbound_id, msg, member, status, now, options, common)
         if handled is not None:
             return handled
     context = await _resolve_context(db, msg, member)
     if context is None:
         subject, text = receipts.no_cycle_notice(member)
         log.info("inbound #%d from %s: no open cycle", inbound_id, msg.from_addr)
-        return await _finish(db, inbound_id, InboundStatus.REJECTED, member=member, reason="ingen öppen period",
-                             outgoing=[_reply(inbound_id, msg, member, subject, text, cycle_id=None)], **common)  # fmt: skip
+        return await finish(db, inbound_id, InboundStatus.REJECTED, member=member, reason="ingen öppen period",
+                             outgoing=[threaded_reply(inbound_id, msg, member, subject, text, cycle_id=None)], **common)  # fmt: skip
     cycle = context.cycle
     parsed = parse_email(msg.raw, context.questionnaire, cycle_id=cycle.id)
     suffix = ":released" if released else ""
@@ -285,20 +219,20 @@ async def _process(db: Database, inbound_id: int, msg: InboundEmail, member: Mem
         log.info(
             "inbound #%d from %s for closed cycle %d: nothing stored", inbound_id, msg.from_addr, cycle.id
         )
-        return await _finish(db, inbound_id, InboundStatus.CLOSED, member=member, cycle_id=cycle.id, parsed=parsed,
+        return await finish(db, inbound_id, InboundStatus.CLOSED, member=member, cycle_id=cycle.id, parsed=parsed,
                              reason="perioden är stängd",
-                             outgoing=[_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
+                             outgoing=[threaded_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
     answers = to_answers(parsed["answers"])
     if not answers:
         subject, text = receipts.empty_notice(member, context.group, cycle)
-        return await _finish(db, inbound_id, InboundStatus.REJECTED, member=member, cycle_id=cycle.id, parsed=parsed,
+        return await finish(db, inbound_id, InboundStatus.REJECTED, member=member, cycle_id=cycle.id, parsed=parsed,
                              reason="inga svar hittades",
-                             outgoing=[_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
+                             outgoing=[threaded_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
     if Role.REPORTER not in member.roles:
         reason = "Du är inte registrerad som rapportör. Kontakta samordnaren."
         subject, text = receipts.refused_notice(member, reason)
-        return await _finish(db, inbound_id, InboundStatus.REJECTED, member=member, cycle_id=cycle.id, parsed=parsed,
-                             reason=reason, outgoing=[_reply(inbound_id, msg, member, subject, text, **reply)],
+        return await finish(db, inbound_id, InboundStatus.REJECTED, member=member, cycle_id=cycle.id, parsed=parsed,
+                             reason=reason, outgoing=[threaded_reply(inbound_id, msg, member, subject, text, **reply)],
                              **common)  # fmt: skip
     submission = None
     if saved_at is not None:
@@ -323,49 +257,22 @@ async def _process(db: Database, inbound_id: int, msg: InboundEmail, member: Mem
             subject, text = receipts.closed_notice(
                 member=member, group=context.group, cycle=cycle, tz=options.tz
             )
-            return await _finish(db, inbound_id, InboundStatus.CLOSED, member=member, cycle_id=cycle.id,
+            return await finish(db, inbound_id, InboundStatus.CLOSED, member=member, cycle_id=cycle.id,
                                  parsed=parsed, reason="perioden är stängd",
-                                 outgoing=[_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
+                                 outgoing=[threaded_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
         except InputError as exc:
             subject, text = receipts.refused_notice(member, str(exc))
-            return await _finish(db, inbound_id, InboundStatus.REJECTED, member=member, cycle_id=cycle.id,
+            return await finish(db, inbound_id, InboundStatus.REJECTED, member=member, cycle_id=cycle.id,
                                  parsed=parsed, reason=str(exc),
-                                 outgoing=[_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
+                                 outgoing=[threaded_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
     assert submission is not None
     subject, text = receipts.receipt(member=member, group=context.group, cycle=cycle,
                                      questionnaire=context.questionnaire, parsed=parsed, submission=submission,
                                      tz=options.tz, now=now)  # fmt: skip
     log.info("inbound #%d from %s stored in cycle %d (%d answers, %d warnings)", inbound_id, msg.from_addr,
              cycle.id, len(answers), len(parsed["warnings"]))  # fmt: skip
-    return await _finish(db, inbound_id, InboundStatus.STORED, member=member, cycle_id=cycle.id, parsed=parsed,
-                         outgoing=[_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
-
-
-def _status_reply(msg: InboundEmail) -> StatusReply | None:
-    """ "klar 12 Belysningen är uppsatt" as the first words of the reply (above any quote)."""
-    visible = split_reply(msg.text, from_name=msg.from_name).visible.strip()
-    return parse_status_reply(visible) if visible else None
-
-
-async def _decision_update(db: Database, inbound_id: int, msg: InboundEmail, member: Member, status: StatusReply,
-                           now: dt.datetime, options: Options, common: dict[str, Any]) -> IngestResult | None:  # fmt: skip
-    """An email-only owner updates a Brå decision by replying; None when the member owns no
-    open decision (then the mail is read as a report, as before)."""
-    try:
-        decision = await decision_for_reply(db, member, status)
-    except OperationError:
-        return None
-    try:
-        outcome = await update_status(db, decision.id, status.status, status.text, by=member, now=now)
-    except OperationError as exc:
-        text = str(exc)
-    else:
-        await post_decision(db, decision.id, now=now, tz=options.tz)
-        text = f"Noterat: beslut {decision.id} ”{outcome.decision.title}” är nu {status_word(outcome.decision.status)}."
-    log.info("inbound #%d from %s: decision %d follow-up", inbound_id, msg.from_addr, decision.id)
-    subject = f"Beslut {decision.id}: {decision.title}"[:200]
-    return await _finish(db, inbound_id, InboundStatus.STORED, member=member, reason="uppföljning av beslut",
-                         outgoing=[_reply(inbound_id, msg, member, subject, text, cycle_id=None)], **common)  # fmt: skip
+    return await finish(db, inbound_id, InboundStatus.STORED, member=member, cycle_id=cycle.id, parsed=parsed,
+                         outgoing=[threaded_reply(inbound_id, msg, member, subject, text, **reply)], **common)  # fmt: skip
 
 
 async def _referenced_cycle(db: Database, msg: InboundEmail) -> int | None:
@@ -400,54 +307,6 @@ async def _resolve_context(db: Database, msg: InboundEmail, member: Member) -> R
         except InputError:
             log.info("mail from %s names cycle %d, which is not theirs", member.email, cycle_id)
     return await current_report(db, member)
-
-
-async def _bounced(db: Database, inbound_id: int, msg: InboundEmail, now: dt.datetime, options: Options,
-                   kind_reason: str, common: dict[str, Any]) -> IngestResult:  # fmt: skip
-    """A bounce is kept and otherwise ignored, except that a permanent failure marks the
-    member's address and tells the coordinators (lagesbild.operations.bounces)."""
-    bounces = [Bounce(f.address, " ".join(p for p in (f.status, f.diagnostic) if p))
-               for f in failed_recipients(msg.raw)]  # fmt: skip
-    notices: list[NewMessage] = []
-    members: list[Member] = []
-    if bounces:
-        async with db.session() as s:
-            members, notices = await record_bounces(s, bounces, now=now, tz=options.tz)
-    log.info("inbound #%d is a bounce (%s) for %s", inbound_id, kind_reason,
-             ", ".join(b.address for b in bounces) or "no recipient named")  # fmt: skip
-    reason = kind_reason + (f"; studsar: {', '.join(b.address for b in bounces)}" if bounces else "")
-    return await _finish(db, inbound_id, InboundStatus.IGNORED, reason=reason[:500], outgoing=notices,
-                         member=members[0] if len(members) == 1 else None, **common)  # fmt: skip
-
-
-async def _coordinator_notices(
-    db: Database, inbound_id: int, msg: InboundEmail, now: dt.datetime, options: Options
-) -> list[NewMessage]:
-    """One notice per coordinator, at most once a day per sender (the dedupe key holds the day)."""
-    sender = msg.from_addr or "ingen avsändare"
-    async with db.session(readonly=True) as s:
-        organisation_id = None
-        if options.organisation:
-            try:
-                organisation_id = (await OrganisationRepository(s).by_name(options.organisation)).id
-            except NotFound:
-                organisation_id = None
-        members = await MemberRepository(s).all(organisation_id, active_only=True)
-    coordinators = [m for m in members if Role.COORDINATOR in m.roles]
-    if not coordinators:
-        log.warning("mail from unknown sender %s and no coordinator to tell", sender)
-    day = now.astimezone(options.tz).date().isoformat()
-    who = hashlib.sha256(sender.encode()).hexdigest()[:16] if len(sender) > 100 else sender
-    text = (
-        f"{sender} skickade ett mejl till Lägesbild (”{msg.subject[:120]}”) men finns inte i medlemslistan. "
-        f"Mejlet ligger i karantän (id {inbound_id}). Om personen ska rapportera: lägg till hen med "
-        f"`lagesbild members import` och släpp mejlet med `lagesbild intake quarantine release {inbound_id}`."
-    )
-    return [
-        notice(c, kind=MessageKind.QUARANTINE_NOTICE, subject=f"Mejl från okänd avsändare: {sender}", text=text,
-               dedupe_key=f"unknown-sender:{who}:{day}:{c.id}")
-        for c in coordinators
-    ]  # fmt: skip
 
 
 async def release(
