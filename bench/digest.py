@@ -28,7 +28,6 @@ import asyncio
 import dataclasses
 import datetime as dt
 import json
-import os
 import random
 import resource
 import statistics
@@ -36,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -45,10 +43,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
-import psycopg  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.scratch_pg import drop_postgresql, postgresql_database  # noqa: E402
 from reporting.digest.places import clean_place_names  # noqa: E402
 from reporting.members_csv import MemberInput  # noqa: E402
 from reporting.model import Channel, Role  # noqa: E402
@@ -69,7 +66,6 @@ TARGET_MB = 200.0
 WEEKS = 52
 REPORTERS = 60
 LAST_SUNDAY = dt.date(2026, 11, 15)
-PG_ADMIN_URL = os.environ.get("LAGESBILD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 AGENCIES = [
     "fastighet",
@@ -265,20 +261,6 @@ def measure_in_child(url: str, cycle_id: int) -> dict[str, float]:
         raise SystemExit(f"digest measurement failed:\n{done.stderr}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
-
-
-def postgresql_database() -> tuple[str, str]:
-    admin = make_url(PG_ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"lagesbild_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return make_url(admin).set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_postgresql(name: str) -> None:
-    admin = make_url(PG_ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run_backend(backend: str, runs: int) -> bool:

@@ -28,13 +28,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -42,10 +40,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
-import psycopg  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.scratch_pg import drop_postgresql, postgresql_database  # noqa: E402
 from lagesbild.operations.compare import export_compare  # noqa: E402
 from lagesbild.operations.decisions import create_decision  # noqa: E402
 from reporting.bra.decisions import decision_input  # noqa: E402
@@ -70,7 +67,6 @@ from storage.repositories import (  # noqa: E402
     QuestionnaireRepository,
 )
 
-PG_ADMIN_URL = os.environ.get("LAGESBILD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 FEEDBACK_TARGET = 1.0
 COMPARE_TARGET = 2.0
 FANOUT_REPORTERS = 300
@@ -267,20 +263,6 @@ async def measure_compare(url: str, fmt: str) -> tuple[float, int]:
 
 
 # --- running ----------------------------------------------------------------------------------
-
-
-def postgresql_database() -> tuple[str, str]:
-    admin = make_url(PG_ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"lagesbild_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return make_url(admin).set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_postgresql(name: str) -> None:
-    admin = make_url(PG_ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def fresh_database(backend: str, tmp: str, label: str) -> tuple[str, str | None]:

@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +43,10 @@ REPORTERS = int(os.environ.get("BENCH_REPORTERS", "200"))
 TARGET_P95_MS = 150.0
 TENANT = "11111111-2222-3333-4444-555555555555"
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN_URL = os.environ.get("LAGESBILD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Run as a script, this file's folder comes first on sys.path; put the repository there.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
+
+from bench.scratch_pg import drop_postgresql, postgresql_database  # noqa: E402
 
 
 def lagesbild(env: dict[str, str], *args: str) -> str:
@@ -94,18 +96,6 @@ def connect(url: str) -> Any:
     if url.startswith("sqlite"):
         return sqlite3.connect(make_url(url).database or "")
     return psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
-
-
-def postgresql_database() -> tuple[str, str]:
-    name = f"lagesbild_submit_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_postgresql(name: str) -> None:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def submission(n: int, cycle_id: int) -> dict[str, object]:
