@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from lagesbild.operations.notify import notice
+from lagesbild.operations.notify import leads_of, notice
 from reporting.model import Role
 from reporting.outbox import MessageKind
 from storage.database import Database
@@ -59,10 +59,7 @@ async def tell_coordinators_member_unreachable(db: Database, member_id: int, *, 
         gone = next((m for m in members if m.id == member_id), None)
         if gone is None:
             return 0
-        coordinators = [
-            m for m in members
-            if m.organisation_id == gone.organisation_id and m.roles & {Role.COORDINATOR, Role.DEPUTY} and m.id != gone.id
-        ]  # fmt: skip
+        coordinators = leads_of(members, gone)
         text = (
             f"{gone.name} ({gone.agency}) kan inte nås i Teams längre: appen är borttagen eller blockerad. "
             "Be personen lägga till Lägesbild igen, eller byt kanal till e-post i medlemslistan."

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lagesbild.operations.notify import notice
-from reporting.model import Member, Role
+from lagesbild.operations.notify import leads_of, notice
+from reporting.model import Member
 from reporting.outbox import MessageKind, NewMessage
 from storage.repositories import MemberRepository
 
@@ -48,7 +48,7 @@ async def record_bounces(
 
 async def _tell_coordinators(repo: MemberRepository, member: Member, bounce: Bounce, day: str) -> list[NewMessage]:
     colleagues = await repo.all(member.organisation_id, active_only=True)
-    leads = [m for m in colleagues if m.roles & {Role.COORDINATOR, Role.DEPUTY} and m.id != member.id]
+    leads = leads_of(colleagues, member)
     if not leads:
         log.warning("mail to %s bounces and there is no coordinator to tell", member.email)
     text = (

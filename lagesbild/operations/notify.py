@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from reporting.model import Channel, Member
+from collections.abc import Iterable
+
+from reporting.model import Channel, Member, Role
 from reporting.outbox import MessageKind, NewMessage
 
 
@@ -30,3 +32,13 @@ def notice(
         cycle_id=cycle_id,
         dedupe_key=dedupe_key,
     )
+
+
+def leads_of(members: Iterable[Member], member: Member) -> list[Member]:
+    """The coordinators and deputies of `member`'s organisation, `member` excluded: who is
+    told when something about the member needs a person (unreachable, mail bouncing)."""
+    return [
+        m for m in members
+        if m.organisation_id == member.organisation_id and m.roles & {Role.COORDINATOR, Role.DEPUTY}
+        and m.id != member.id
+    ]  # fmt: skip
