@@ -17,7 +17,8 @@ from botbuilder.schema import AdaptiveCardInvokeResponse, Attachment, InvokeResp
 from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 
 from adaptive_cards.digest import digest_cards
-from adaptive_cards.notice import notice_card
+from adaptive_cards.notice import notice_card, unavailable_card
+from adaptive_cards.report import VERB_EDIT, VERB_REFRESH
 from bot.activities import CARD_CONTENT_TYPE
 from bot.bra_actions import BRA_VERBS, BraActions
 from bot.cards import card_for_report
@@ -40,11 +41,13 @@ from lagesbild.operations.reports import (
     next_cycle,
 )
 from reporting.bra.decisions import status_word
+from reporting.bra.forms import VERB_DECIDE_FORM, VERB_FOLLOWUP_FORM
 from reporting.bra.replies import StatusReply, parse_status_reply
 from reporting.digest.assessment import VERB_ASSESS, VERB_ESCALATE
 from reporting.formatting import format_datetime, format_day, format_period
 from reporting.model import Member, Role, SubmissionState
 from storage.database import Database
+from storage.errors import StorageUnavailable
 from storage.repositories import MemberRepository, OrganisationRepository, TeamsRepository
 from storage.repositories.teams import TeamsTeam
 
@@ -62,6 +65,9 @@ LEAD_HELP = (
     "\n\nSom samordnare: **stäng** stänger den öppna perioden nu (sammanställningen skickas), "
     "**sammanställning** visar den senaste."
 )
+CARD_VERBS = frozenset({*REPORT_VERBS, *BRA_VERBS, VERB_ASSESS, VERB_ESCALATE})
+# The verbs that only show something: if the database is unavailable, nothing was being saved.
+SHOWING_VERBS = frozenset({VERB_EDIT, VERB_REFRESH, VERB_DECIDE_FORM, VERB_FOLLOWUP_FORM})
 UNKNOWN_USER = (
     "Hej! Du finns inte med i Lägesbilds medlemslista, så jag kan inte ta emot rapporter från dig ännu. "
     "Kontakta samordnaren för lägesbilden i din kommun, så lägger hon eller han till dig. "
@@ -344,6 +350,21 @@ class LagesbildBot(TeamsActivityHandler):
             )
         verb = action.get("verb")
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        try:
+            return await self._card_action(turn_context, verb, data)
+        except StorageUnavailable as exc:
+            # Rolled back, so nothing is half-written; the card says so and keeps the inputs.
+            sender = turn_context.activity.from_property
+            log.warning(
+                "card action %r from Teams user %s not carried out, the database is unavailable: %s",
+                verb, sender.id if sender else "?", exc,
+            )  # fmt: skip
+            known = verb if isinstance(verb, str) and verb in CARD_VERBS else None
+            return self._card_response(unavailable_card(known, data, saving=known not in SHOWING_VERBS))
+
+    async def _card_action(
+        self, turn_context: TurnContext, verb: Any, data: dict[str, Any]
+    ) -> InvokeResponse:
         member = await identify(self.db, turn_context, on_reachable=self.services.wake_outbox)
         if member is None:
             await self._handle_unknown_user(turn_context)

@@ -11,12 +11,14 @@ import datetime as dt
 from typing import Any
 
 from adaptive_cards.escalation import escalation_card
-from adaptive_cards.notice import notice_card
+from adaptive_cards.notice import notice_card, unavailable_card
 from adaptive_cards.report import (
     MAX_COMMENT,
     MAX_OBSERVATIONS,
     MAX_ONLY_COMMENT,
     MAX_PLACES_TIMES,
+    VERB_EDIT,
+    VERB_SUBMIT,
     closed_card,
     draft_saved_card,
     receipt_card,
@@ -188,6 +190,10 @@ def sample_cards() -> dict[str, dict[str, Any]]:
             comment="Återkommande bränder; lyfts till Brå.",
         ),  # fmt: skip
         "notice_titled": notice_card("Kontakta samordnaren.", title="Du finns inte i medlemslistan"),
+        "unavailable_submit": unavailable_card(
+            VERB_SUBMIT, {"cycle": CYCLE, "q1_observations": "Klotter vid Brunnsparken", "q1_impact": "3"}
+        ),
+        "unavailable_edit": unavailable_card(VERB_EDIT, {"cycle": CYCLE}, saving=False),
         **digest_sample_cards(),
         **bra_sample_cards(),
     }

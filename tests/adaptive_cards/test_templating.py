@@ -101,5 +101,5 @@ def test_only_shipped_templates_render(name: str) -> None:
 def test_the_templates_ship_as_package_data() -> None:
     assert template_names() == (
         "closed", "decision", "decision_followup", "decision_form", "digest_detail", "digest_summary",
-        "escalation", "feedback", "notice", "priority_form", "receipt", "report",
+        "escalation", "feedback", "notice", "priority_form", "receipt", "report", "unavailable",
     )  # fmt: skip
