@@ -1,6 +1,11 @@
 """The Bot Framework adapter: authentication from settings, the turn error handler, and the
 gate that drops activities from other channels or tenants.
 
+`answer` runs an activity already read from the request (`bot.incoming`) and writes the HTTP
+answer: 401 for a request that is not authenticated (one log line), the invoke response, or
+201. With credentials, tokens are checked by `bot.channel_tokens`, whose key fetch `start`
+begins and `close` ends.
+
 Errors are handled here, at the edge: the person gets one short Swedish sentence, the
 operator a log line with the stack; exception text never reaches Teams.
 """
@@ -11,11 +16,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from botbuilder.core import Middleware, TurnContext
+from aiohttp import web
+from botbuilder.core import Bot, Middleware, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticationConstants
 
 from bot.auth_cache import CachingBotFrameworkAuthentication
+from bot.channel_tokens import PUBLIC_METADATA_URL, ChannelTokenValidator, SigningKeys
 from bot.identity import tenant_of
 from lagesbild.settings import Settings
 
@@ -99,9 +107,36 @@ class TeamsGate(Middleware):
 class LagesbildAdapter(CloudAdapter):
     def __init__(self, settings: Settings, *, dev: bool) -> None:
         authentication = ConfigurationBotFrameworkAuthentication(BotFrameworkConfig.from_settings(settings))
-        super().__init__(CachingBotFrameworkAuthentication(authentication))
+        self.signing_keys: SigningKeys | None = None
+        tokens = None
+        if settings.has_app_credentials:
+            self.signing_keys = SigningKeys(settings.bot_openid_metadata_url or PUBLIC_METADATA_URL)
+            tokens = ChannelTokenValidator(settings.microsoft_app_id, self.signing_keys)
+        super().__init__(CachingBotFrameworkAuthentication(authentication, channel_tokens=tokens))
         self.use(TeamsGate(settings.tenant_allow_list, dev=dev))
         self.on_turn_error = self._on_error
+
+    def start(self) -> None:
+        if self.signing_keys is not None:
+            self.signing_keys.start()
+
+    async def close(self) -> None:
+        if self.signing_keys is not None:
+            await self.signing_keys.close()
+
+    async def answer(self, activity: Activity, auth_header: str, bot: Bot) -> web.Response:
+        """Authenticate and run one incoming activity; the HTTP answer (CloudAdapter.process's,
+        with the activity read beforehand and a refusal logged once)."""
+        try:
+            invoke_response = await self.process_activity(auth_header, activity, bot.on_turn)
+        except PermissionError as exc:
+            log.warning("POST /api/messages refused (401): %s", str(exc) or "not authenticated")
+            return web.json_response({"error": "not authenticated"}, status=401)
+        if invoke_response:
+            return web.json_response(
+                data=serializer_helper(invoke_response.body), status=invoke_response.status
+            )
+        return web.Response(status=201)
 
     async def _on_error(self, context: TurnContext, error: Exception) -> None:
         activity = context.activity

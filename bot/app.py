@@ -20,6 +20,7 @@ from bot.adapter import LagesbildAdapter
 from bot.bra_actions import BraActions
 from bot.digest_actions import DigestActions
 from bot.handler import LagesbildBot
+from bot.incoming import NotAnActivity, read_activity
 from bot.metrics import render_metrics
 from bot.services import BotServices
 from lagesbild.background import BackgroundJobs
@@ -55,16 +56,25 @@ def _utc_now() -> dt.datetime:
 
 
 async def messages(request: web.Request) -> web.StreamResponse:
+    """An activity from Teams. A body that is not an activity is 400 and an unauthenticated
+    request 401, each with one log line; neither reaches botbuilder's own reading of the body,
+    which answered much of it with 500 (see `bot.incoming`)."""
     if "application/json" not in request.headers.get("Content-Type", ""):
         return web.json_response({"error": "Content-Type must be application/json"}, status=415)
     try:
-        await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        log.warning("POST /api/messages with a body that is not JSON")
+        body = json.loads(await request.read())  # JSON is UTF-8 (RFC 8259), whatever the charset says
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        log.warning("POST /api/messages with a body that is not JSON (400)")
         return web.json_response({"error": "body is not JSON"}, status=400)
+    try:
+        activity = read_activity(body)
+    except NotAnActivity as exc:
+        log.warning("POST /api/messages with a body that is not an activity (400): %s", exc)
+        return web.json_response({"error": f"not an activity: {exc}"}, status=400)
     async with request.app[TURNS]:
-        response = await request.app[ADAPTER].process(request, request.app[BOT])
-    return response or web.Response(status=201)
+        return await request.app[ADAPTER].answer(
+            activity, request.headers.get("Authorization", ""), request.app[BOT]
+        )
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -121,7 +131,8 @@ def create_app(
             db=db, tz=settings.tz, locale=settings.locale, clock=clock, wake_outbox=wake_outbox,
             after_close=after_close,
         )  # fmt: skip
-        app[ADAPTER] = LagesbildAdapter(settings, dev=dev)
+        adapter = app[ADAPTER] = LagesbildAdapter(settings, dev=dev)
+        adapter.start()  # the signing keys are fetched in the background
 
         async def escalated() -> None:
             if await deliver_escalations(db, now=clock(), locale=settings.locale):
@@ -133,7 +144,14 @@ def create_app(
             bra_actions=BraActions(services),
         )
         yield
+        await adapter.close()
         await db.dispose()
+
+    async def stop_key_fetch(app: web.Application) -> None:
+        # On shutdown, before aiohttp waits for the requests in progress: one waiting for the
+        # signing keys is answered 401 now rather than when the fetch times out.
+        if ADAPTER in app:
+            await app[ADAPTER].close()
 
     async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
         jobs = BackgroundJobs(
@@ -160,6 +178,7 @@ def create_app(
             await task
 
     app.cleanup_ctx.append(database_ctx)
+    app.on_shutdown.append(stop_key_fetch)
     if start_jobs:
         app.cleanup_ctx.append(jobs_ctx)
     if dev and not settings.has_app_credentials:

@@ -6,11 +6,13 @@ CPU per turn here). The clients depend only on the app's identity, the service U
 audience, and their credentials refresh their own tokens, so one per key is kept and
 reused, as the older BotFrameworkAdapter did.
 
-The same wrapper answers a token that cannot even be read as unauthenticated (401), not as
-a server error: botframework-connector assumes a well-formed token, so one without an issuer
-claim ends in a KeyError, an unknown key id in an IndexError and an undecodable one in a
-PyJWT error, which would all escape as HTTP 500. They become the PermissionError that
-botbuilder's aiohttp CloudAdapter answers with 401.
+With credentials, the wrapper authenticates Teams' requests with `bot.channel_tokens` instead
+of botframework's blocking token validation, and builds the `AuthenticateRequestResult` as
+botframework's own authentication does for a channel's token: the claims identity, the
+outbound audience (the Bot Framework's OAuth scope), the public cloud's caller id and the
+connector factory for the app in the token's audience. Without credentials (`--dev`) botframework's
+own path runs; a token it cannot even read (a KeyError for a missing issuer, an IndexError for
+an unknown key id, a PyJWT error) becomes a PermissionError, answered 401, not a 500.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ import logging
 from typing import Any
 
 import aiohttp
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, CallerIdConstants
 from botframework.connector.auth import (
     AuthenticateRequestResult,
     BotFrameworkAuthentication,
     ClaimsIdentity,
     ConnectorFactory,
 )
+
+from bot.channel_tokens import ChannelTokenValidator
 
 log = logging.getLogger(__name__)
 
@@ -58,19 +62,29 @@ def _app_key(identity: ClaimsIdentity | None) -> str:
 
 
 class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
-    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+    def __init__(
+        self, inner: BotFrameworkAuthentication, *, channel_tokens: ChannelTokenValidator | None = None
+    ) -> None:
         self._inner = inner
+        self._channel_tokens = channel_tokens
         self._connectors: dict[tuple[str, str, str], Any] = {}
         self._token_clients: dict[str, Any] = {}
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        if self._channel_tokens is not None:
+            identity = await self._channel_tokens.identity(activity, auth_header)
+            authenticated = AuthenticateRequestResult()
+            authenticated.claims_identity = identity
+            authenticated.audience = self._inner.get_originating_audience()
+            authenticated.caller_id = CallerIdConstants.public_azure_channel
+            authenticated.connector_factory = self.create_connector_factory(identity)
+            return authenticated
         try:
             result = await self._inner.authenticate_request(activity, auth_header)
         except (PermissionError, *OUR_SIDE_ERRORS):
             raise
         except Exception as exc:  # botframework-connector's failures on a malformed token vary
-            log.warning("POST /api/messages with an unreadable token: %s", exc.__class__.__name__)
-            raise PermissionError("unreadable token") from None
+            raise PermissionError(f"the token cannot be read ({exc.__class__.__name__})") from None
         if result.connector_factory is not None:
             result.connector_factory = _CachingConnectorFactory(
                 result.connector_factory, self._connectors, _app_key(result.claims_identity)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -164,3 +165,114 @@ async def test_only_a_token_signed_by_the_bot_framework_for_this_app_is_accepted
         assert body["value"]["body"][0]["text"].startswith("Tack! Inskickad")
         assert identity.requests >= 2, "the keys came from the emulated metadata endpoint"
     assert await table_count(db, "submissions") == 1
+
+
+def production(database_url: str, metadata_url: str, **extra: str) -> Settings:
+    return settings_for(database_url, MicrosoftAppId=APP_ID, MicrosoftAppPassword="not-a-real-secret",
+                        LAGESBILD_ALLOWED_TENANTS=TENANT, LAGESBILD_BOT_OPENID_METADATA_URL=metadata_url,
+                        **extra)  # fmt: skip
+
+
+def _nested(depth: int) -> object:
+    value: object = "bottom"
+    for _ in range(depth):
+        value = {"x": [value]}
+    return value
+
+
+NOT_ACTIVITIES: list[bytes] = [
+    b"[1]", b"null", b'"rapportera"', b"1", b"{}", b'{"type": 5}', b'{"type": ""}',
+    json.dumps(activity() | {"from": "29:anna"}).encode(),
+    json.dumps(activity() | {"conversation": []}).encode(),
+    json.dumps(activity() | {"recipient": {"id": {"nested": 1}}}).encode(),
+    json.dumps(activity() | {"timestamp": "igår"}).encode(),
+    json.dumps(activity() | {"timestamp": "2024-13-45T25:61:00Z"}).encode(),
+    json.dumps(activity() | {"localTimestamp": 1700000000}).encode(),
+    json.dumps(activity() | {"entities": [1]}).encode(),
+    json.dumps(activity() | {"attachments": {"contentType": "x"}}).encode(),
+    json.dumps(activity() | {"membersAdded": [{"id": []}]}).encode(),
+    json.dumps(activity() | {"channelData": _nested(200)}).encode(),
+    b"[" * 100_000 + b"]" * 100_000,  # deeper than json can read at all
+    b'{"type": "message", "text": "\xff\xfe"}',  # not UTF-8
+]  # fmt: skip
+
+
+async def test_a_body_that_is_not_an_activity_is_400_with_one_log_line_before_authentication(
+    client_for, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.emulators.bot_identity import BotIdentityEmulator
+
+    with BotIdentityEmulator() as identity:
+        client = await client_for(production(database_url, identity.metadata_url), dev=False)
+        token = identity.token(app_id=APP_ID, service_url=str(activity()["serviceUrl"]))
+        for body in NOT_ACTIVITIES:
+            for headers in ({}, {"Authorization": f"Bearer {token}"}):
+                caplog.clear()
+                response = await client.post("/api/messages", data=body,
+                                             headers={"Content-Type": "application/json", **headers})  # fmt: skip
+                assert response.status == 400, (body[:80], response.status)
+                lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+                assert len(lines) == 1 and lines[0].exc_info is None, [r.getMessage() for r in lines]
+                assert "(400)" in lines[0].getMessage()
+
+
+async def test_a_token_without_exp_expired_or_from_the_emulator_is_401_and_fetches_nothing(
+    client_for, database_url: str, municipality: Municipality, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from tests.emulators.bot_identity import BotIdentityEmulator
+
+    with BotIdentityEmulator() as identity:
+        client = await client_for(production(database_url, identity.metadata_url), dev=False)
+        service_url = str(activity()["serviceUrl"])
+        good = identity.token(app_id=APP_ID, service_url=service_url)
+        response = await client.post("/api/messages", json=invoke(municipality.cycle.id),
+                                     headers={"Authorization": f"Bearer {good}"})  # fmt: skip
+        assert response.status == 200
+        fetched = identity.requests
+        assert fetched == 2, "the metadata and the key set, once"
+        past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+        refused = {
+            "no exp": identity.token(app_id=APP_ID, service_url=service_url, without=("exp",)),
+            "expired": identity.token(app_id=APP_ID, service_url=service_url, exp=past, nbf=past),
+            "emulator": identity.token(
+                app_id=APP_ID, service_url=service_url,
+                iss="https://login.microsoftonline.com/d6d49420-f39b-4df7-a1dc-d59a935871db/v2.0",
+            ),
+            "no aud": identity.token(app_id=APP_ID, service_url=service_url, without=("aud",)),
+        }  # fmt: skip
+        for what, token in refused.items():
+            caplog.clear()
+            response = await client.post("/api/messages", json=invoke(municipality.cycle.id),
+                                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+            assert response.status == 401, what
+            lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+            assert len(lines) == 1 and "refused (401)" in lines[0].getMessage(), what
+        for _ in range(5):
+            response = await client.post("/api/messages", json=invoke(municipality.cycle.id),
+                                         headers={"Authorization": f"Bearer {good}"})  # fmt: skip
+            assert response.status == 200
+        assert identity.requests == fetched, "the keys are kept, and no token made the bot fetch anything"
+    assert await table_count(db, "submissions") == 1
+
+
+async def test_while_the_key_endpoint_fails_requests_get_401_and_it_is_not_asked_on_every_request(
+    client_for, database_url: str, municipality: Municipality, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.emulators.bot_identity import BotIdentityEmulator
+
+    with BotIdentityEmulator() as identity:
+        identity.status = 500
+        client = await client_for(production(database_url, identity.metadata_url), dev=False)
+        token = identity.token(app_id=APP_ID, service_url=str(activity()["serviceUrl"]))
+        for _ in range(5):
+            response = await client.post("/api/messages", json=invoke(municipality.cycle.id),
+                                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+            assert response.status == 401
+            assert (await client.get("/healthz")).status == 200
+        assert identity.requests == 1, "one failed fetch, then a pause before the next"
+    assert not any(r.exc_info for r in caplog.records)
+    assert any("signing keys could not be fetched" in r.getMessage() and "HTTP 500" in r.getMessage()
+               for r in caplog.records)  # fmt: skip
+    assert await table_count(db, "submissions") == 0

@@ -1,9 +1,11 @@
 """The Bot Framework's token signing, emulated: an OpenID configuration and a JWKS with a
 key endorsed for `msteams`, served over HTTP, and tokens signed with that key.
 
-botframework-connector fetches the metadata with blocking `requests` from inside the
-event loop, so this server runs in its own thread (a loop-based server in the same
-loop would deadlock).
+`delay` makes every answer wait that many seconds (a slow or, long enough, a hanging key
+endpoint; leaving the block releases the waiting requests), `status` answers with another HTTP
+status (a failing one). `requests` counts what was asked for. The server runs in its own thread,
+so a test's event loop stays free however the endpoint behaves (and botframework-connector's
+blocking fetch, which the bot used to make, could not deadlock against it).
 """
 
 from __future__ import annotations
@@ -27,11 +29,19 @@ class BotIdentityEmulator:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = uuid.uuid4().hex
         self.requests = 0
+        self.delay = 0.0
+        self.status = 200
+        self._released = threading.Event()
         emulator = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 emulator.requests += 1
+                if emulator.delay:
+                    emulator._released.wait(emulator.delay)
+                if emulator.status != 200:
+                    self.send_error(emulator.status)
+                    return
                 base = f"http://127.0.0.1:{self.server.server_address[1]}"
                 if self.path.endswith("/openidconfiguration"):
                     body: Any = {"issuer": ISSUER, "jwks_uri": f"{base}/keys",
@@ -64,12 +74,23 @@ class BotIdentityEmulator:
         self.thread.start()
         return self
 
+    def release(self) -> None:
+        """Let the requests waiting for `delay` be answered now (and no later request wait)."""
+        self._released.set()
+
     def __exit__(self, *exc: object) -> None:
+        self.release()
         self.server.shutdown()
         self.server.server_close()
 
-    def token(self, *, app_id: str, service_url: str, key: rsa.RSAPrivateKey | None = None) -> str:
+    def token(
+        self, *, app_id: str, service_url: str, key: rsa.RSAPrivateKey | None = None,
+        without: tuple[str, ...] = (), **claims: Any,
+    ) -> str:  # fmt: skip
+        """A token as the Bot Framework signs it (valid for 30 minutes from now); `claims`
+        replace or add claims, `without` leaves some out."""
         now = dt.datetime.now(dt.UTC)
-        claims = {"iss": ISSUER, "aud": app_id, "serviceurl": service_url, "nbf": now - dt.timedelta(minutes=1),
-                  "exp": now + dt.timedelta(minutes=30)}  # fmt: skip
-        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": self.kid})
+        body = {"iss": ISSUER, "aud": app_id, "serviceurl": service_url, "nbf": now - dt.timedelta(minutes=1),
+                "exp": now + dt.timedelta(minutes=30)} | claims  # fmt: skip
+        body = {k: v for k, v in body.items() if k not in without}
+        return jwt.encode(body, key or self.key, algorithm="RS256", headers={"kid": self.kid})
