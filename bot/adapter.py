@@ -79,11 +79,13 @@ class ParameterizedBotFrameworkConfig(BotFrameworkConfig):
 
 
 class TeamsGate(Middleware):
-    """Only Teams, and only the allowed tenants (Teams does not filter tenants for you)."""
+    """Only Teams, and only the allowed tenants (Teams does not filter tenants for you).
+    `any_tenant` lets every tenant in while none is listed: only for `--dev` without
+    credentials, where nothing from Teams can reach the bot anyway."""
 
-    def __init__(self, allowed_tenants: tuple[str, ...], *, dev: bool) -> None:
+    def __init__(self, allowed_tenants: tuple[str, ...], *, any_tenant: bool) -> None:
         self.allowed = {t.lower() for t in allowed_tenants}
-        self.dev = dev
+        self.any_tenant = any_tenant
 
     async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable[None]]) -> None:
         activity = context.activity
@@ -96,7 +98,7 @@ class TeamsGate(Middleware):
                 "dropped %s activity from tenant %r (not in LAGESBILD_ALLOWED_TENANTS)", activity.type, tenant
             )
             return
-        if not self.allowed and not self.dev:
+        if not self.allowed and not self.any_tenant:
             log.warning(
                 "dropped %s activity: no tenant is allowed (set LAGESBILD_ALLOWED_TENANTS)", activity.type
             )
@@ -113,7 +115,7 @@ class LagesbildAdapter(CloudAdapter):
             self.signing_keys = SigningKeys(settings.bot_openid_metadata_url or PUBLIC_METADATA_URL)
             tokens = ChannelTokenValidator(settings.microsoft_app_id, self.signing_keys)
         super().__init__(CachingBotFrameworkAuthentication(authentication, channel_tokens=tokens))
-        self.use(TeamsGate(settings.tenant_allow_list, dev=dev))
+        self.use(TeamsGate(settings.tenant_allow_list, any_tenant=dev and not settings.has_app_credentials))
         self.on_turn_error = self._on_error
 
     def start(self) -> None:

@@ -14,7 +14,9 @@ log = logging.getLogger(__name__)
 
 @click.command("serve")
 @click.option(
-    "--dev", is_flag=True, help="Utvecklingsläge utan Microsoft-inloggning (lyssnar bara på 127.0.0.1)."
+    "--dev",
+    is_flag=True,
+    help="Utvecklingsläge: lyssnar bara på 127.0.0.1; utan MicrosoftAppId även utan Microsoft-inloggning.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3978, show_default=True, type=click.IntRange(1, 65535))
@@ -28,11 +30,17 @@ def command(ctx: CliContext, dev: bool, host: str, port: int, no_jobs: bool) -> 
             "Boten startar inte: MicrosoftAppId och MicrosoftAppPassword saknas, så anrop från Teams kan inte "
             "autentiseras. Sätt dem i miljön eller .env, eller starta med --dev för lokal utveckling."
         )
-    if dev and not settings.has_app_credentials:
-        if host not in ("127.0.0.1", "localhost", "::1"):
+    if dev:  # whatever else is set: --dev is for this machine only
+        if host != "127.0.0.1":
             log.warning("utvecklingsläge: lyssnar bara på 127.0.0.1, inte %s", host)
         host = "127.0.0.1"
-        click.echo("Utvecklingsläge: autentisering är AV. Lyssnar endast på 127.0.0.1.", err=True)
+        if settings.has_app_credentials:
+            click.echo(
+                "Utvecklingsläge: lyssnar endast på 127.0.0.1 (autentisering och tenantfilter är på).",
+                err=True,
+            )
+        else:
+            click.echo("Utvecklingsläge: autentisering är AV. Lyssnar endast på 127.0.0.1.", err=True)
     ctx.check_database()
     from bot.app import create_app
 
