@@ -53,6 +53,7 @@ from lagesbild.operations.reports import (
     report_context,
     save_report,
 )
+from lagesbild.operations.scope import inbound_in, organisation_named
 from reporting.model import Answer, Channel, Member, Role
 from storage.database import Database
 from storage.errors import NotFound
@@ -156,6 +157,7 @@ async def ingest(
             mailbox_ref=mailbox_ref, kind=classification.kind.value, problems=[p.as_dict() for p in msg.problems],
             attachments=[{"filename": a.filename, "content_type": a.content_type, "size": a.size,
                           "disposition": a.disposition} for a in msg.attachments],
+            organisation=options.organisation,
         )  # fmt: skip
     record = claim.record
     if claim.outcome is ClaimOutcome.DUPLICATE:
@@ -317,17 +319,27 @@ async def release(
     tz: zoneinfo.ZoneInfo = DEFAULT_TZ,
     organisation: str | None = None,
 ) -> IngestResult:
-    """Process a quarantined mail as its sender's report, once the sender is in the directory."""
+    """Process a quarantined mail as its sender's report, once the sender is in the directory.
+    With `organisation` (the command line's --org) only that municipality's mail is released,
+    and only as the report of one of its own members."""
     now = now or dt.datetime.now(dt.UTC)
+    scoped = await organisation_named(db, organisation) if organisation is not None else None
+    if scoped is not None:
+        await inbound_in(db, scoped, inbound_id)  # another municipality's mail is refused
+    member: Member | None = None
     async with db.session(readonly=True) as s:
         try:
             record = await InboundRepository(s).get(inbound_id)
         except NotFound:
             raise InputError(f"Det finns inget inkommet mejl med id {inbound_id}.") from None
         raw = await InboundRepository(s).raw(inbound_id)
+        if scoped is not None and record.sender:
+            found = await MemberRepository(s).with_email(record.sender)
+            member = next((m for m in found if m.organisation_id == scoped.id), None)
     if record.status is not InboundStatus.QUARANTINED:
         raise InputError(f"Mejl {inbound_id} ligger inte i karantän (status: {record.status}).")
-    member = await member_by_identity(db, aad_object_id=None, email=record.sender) if record.sender else None
+    if scoped is None and record.sender:
+        member = await member_by_identity(db, aad_object_id=None, email=record.sender)
     if member is None:
         raise InputError(
             f"{record.sender or 'Avsändaren'} finns fortfarande inte i medlemslistan. Lägg till hen först "

@@ -56,6 +56,8 @@ class NewMessage:
     conversation_id: str | None = None
     service_url: str | None = None
     not_before: dt.datetime | None = None
+    # The municipality; by default the member's, else the cycle's, else the channel's.
+    organisation_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

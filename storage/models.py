@@ -305,6 +305,7 @@ class OutboxMessageRow(Base):
         CheckConstraint("kind IN ({})".format(", ".join(f"'{k}'" for k in OUTBOX_KINDS)), name="kind"),
         Index("ix_outbox_messages_due", "state", "next_attempt_at"),
         Index("ix_outbox_messages_member_id", "member_id"),
+        Index("ix_outbox_messages_organisation_id", "organisation_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -313,6 +314,9 @@ class OutboxMessageRow(Base):
     recipient: Mapped[str] = mapped_column(String(500))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id", ondelete="SET NULL"))
+    # The municipality the message is about (its member's, cycle's or channel's): what
+    # `lagesbild --org X outbox list` shows. Set by `OutboxRepository.enqueue`.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     tenant_id: Mapped[str] = mapped_column(String(64), default="")
     conversation_id: Mapped[str | None] = mapped_column(String(500))
     service_url: Mapped[str | None] = mapped_column(String(500))
@@ -372,6 +376,7 @@ class InboundEmailRow(Base):
             "kind IS NULL OR kind IN ({})".format(", ".join(f"'{k}'" for k in INBOUND_KINDS)), name="kind"
         ),
         Index("ix_inbound_emails_status_sender", "status", "sender"),
+        Index("ix_inbound_emails_organisation_id", "organisation_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -387,6 +392,8 @@ class InboundEmailRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id", ondelete="SET NULL"))
+    # The sender's municipality, or the one whose intake quarantined it (unknown sender).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     raw_complete: Mapped[bool] = mapped_column(Boolean, default=True)
     parsed: Mapped[dict[str, Any] | None] = mapped_column(JSON)

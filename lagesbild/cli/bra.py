@@ -4,8 +4,9 @@ operations (`lagesbild.operations.decisions`, `.priorities`, `.promises`, `.agen
 
 The command line is the administrator's: no role is checked unless `--by EMAIL` names the
 member acting (then the roles apply as in Teams). Everything is scoped to the
-organisation of `lagesbild --org` (or LAGESBILD_ORGANISATION); `compare` reads only
-aggregates and may span several.
+organisation of `lagesbild --org` (or LAGESBILD_ORGANISATION): an id of another
+municipality is refused (`lagesbild.operations.scope`). `compare` reads only aggregates:
+of `--org`'s municipality, or of the municipalities named with its own `--org`.
 """
 
 from __future__ import annotations
@@ -49,15 +50,9 @@ def _write(name: str, content: bytes, out: Path | None, *, binary: bool) -> None
 
 
 async def _organisation(db: Database, name: str) -> Organisation:
-    from lagesbild.operations.errors import InputError
-    from storage.errors import NotFound
-    from storage.repositories import OrganisationRepository
+    from lagesbild.operations.scope import organisation_named
 
-    async with db.session(readonly=True) as s:
-        try:
-            return await OrganisationRepository(s).by_name(name)
-        except NotFound:
-            raise InputError(f"Kommunen {name!r} finns inte (ange den med lagesbild --org NAMN).") from None
+    return await organisation_named(db, name)
 
 
 async def _member(db: Database, organisation: Organisation, email: str | None) -> Member | None:
@@ -451,17 +446,18 @@ def bra_summary_command(ctx: CliContext, day: str | None) -> None:
 @bra_command.command("remind")
 @pass_cli
 def bra_remind_command(ctx: CliContext) -> None:
-    """Kör påminnelserna nu (det schemaläggaren gör): beslut nära sista dag eller försenade,
-    medborgarlöften som snart slutar, återkoppling efter Brå-möten."""
+    """Kör kommunens påminnelser nu (det schemaläggaren gör för alla): beslut nära sista dag
+    eller försenade, medborgarlöften som snart slutar, återkoppling efter Brå-möten."""
     from lagesbild.operations.decisions import enqueue_decision_reminders, enqueue_meeting_summaries
     from lagesbild.operations.promises import enqueue_promise_notices
 
     async def work(db: Database) -> tuple[int, int, int]:
         now = ctx.now()
+        org = await _organisation(db, ctx.organisation)
         return (
-            await enqueue_decision_reminders(db, now, tz=ctx.settings.tz),
-            await enqueue_promise_notices(db, now, tz=ctx.settings.tz),
-            await enqueue_meeting_summaries(db, now),
+            await enqueue_decision_reminders(db, now, tz=ctx.settings.tz, organisation_id=org.id),
+            await enqueue_promise_notices(db, now, tz=ctx.settings.tz, organisation_id=org.id),
+            await enqueue_meeting_summaries(db, now, organisation_id=org.id),
         )
 
     decisions, promises, summaries = ctx.run(work)
@@ -474,7 +470,10 @@ def bra_remind_command(ctx: CliContext) -> None:
 
 
 @click.command("compare")
-@click.option("--org", "organisations", multiple=True, help="Kommunerna (upprepa); standard: alla.")
+@click.option(
+    "--org", "organisations", multiple=True,
+    help="Kommunerna att jämföra (upprepa); standard: bara kommunen i lagesbild --org.",
+)  # fmt: skip
 @click.option("--from", "first", required=True, metavar="ÅÅÅÅ-MM")
 @click.option("--to", "last", required=True, metavar="ÅÅÅÅ-MM")
 @click.option(
@@ -488,9 +487,12 @@ def compare_command(
     """Jämför kommuner över tid: bara sammanräknade uppgifter, aldrig fritext."""
     from lagesbild.operations.compare import export_compare
 
-    name, content = ctx.run(
-        lambda db: export_compare(db, first=first, last=last, fmt=fmt, organisations=organisations)
-    )
+    async def work(db: Database) -> tuple[str, bytes]:
+        # Other municipalities' aggregates only when they are named; by default --org's own.
+        chosen = organisations or ((await _organisation(db, ctx.organisation)).name,)
+        return await export_compare(db, first=first, last=last, fmt=fmt, organisations=chosen)
+
+    name, content = ctx.run(work)
     _write(name, content, out, binary=False)
 
 

@@ -11,6 +11,7 @@ from lagesbild.cli.display import cycle_json, cycle_line
 from lagesbild.operations.cycle_messages import enqueue_deadline_summary, enqueue_prompts
 from lagesbild.operations.cycles import close_cycle, list_cycles, open_cycle, plan
 from lagesbild.operations.groups import find_group
+from lagesbild.operations.scope import organisation_named
 from storage.database import Database
 
 
@@ -44,11 +45,12 @@ def plan_command(ctx: CliContext, group: str | None, count: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Skriv ut som JSON.")
 @pass_cli
 def list_command(ctx: CliContext, group: str | None, as_json: bool) -> None:
-    """Visa cykler."""
+    """Visa kommunens cykler."""
 
     async def work(db: Database) -> list:  # type: ignore[type-arg]
+        organisation = await organisation_named(db, ctx.organisation)
         found = await find_group(db, ctx.organisation, group) if group else None
-        return await list_cycles(db, found)
+        return await list_cycles(db, found, organisation_id=organisation.id)
 
     rows = ctx.run(work)
     if as_json:

@@ -14,13 +14,15 @@ import click
 
 from lagesbild.cli.context import CliContext, CliError, pass_cli
 from lagesbild.exports import DIGEST_FORMATS, ExportFile, render_digest_data
-from lagesbild.operations.assessment import escalate, set_assessment
+from lagesbild.operations.assessment import AssessmentOutcome, escalate, set_assessment
 from lagesbild.operations.digest import build, digest_for_cycle, latest_closed_cycle
 from lagesbild.operations.export import export_month
 from lagesbild.operations.groups import find_group
 from lagesbild.operations.history import import_reports
 from lagesbild.operations.places import import_places, list_places
+from lagesbild.operations.scope import organisation_named
 from reporting.digest.month import parse_month, previous_month
+from reporting.digest.records import Escalation
 from reporting.formatting import format_period
 from storage.database import Database
 
@@ -73,18 +75,25 @@ def digest_command(
     locale = ctx.settings.locale
 
     async def work(db: Database) -> ExportFile:
+        organisation = await organisation_named(db, ctx.organisation)
         chosen = cycle_id
         if latest:
             found = await find_group(db, ctx.organisation, group)
             chosen = (await latest_closed_cycle(db, found)).id
         assert chosen is not None
         if preview:
-            built, questionnaire = await build(db, chosen, locale=locale)
-            organisation = ctx.organisation
+            built, questionnaire = await build(db, chosen, locale=locale, organisation_id=organisation.id)
             return render_digest_data(
-                built.data, questionnaire, fmt, organisation=organisation, series=built.series, locale=locale
+                built.data,
+                questionnaire,
+                fmt,
+                organisation=organisation.name,
+                series=built.series,
+                locale=locale,
             )
-        bundle = await digest_for_cycle(db, chosen, now=ctx.now(), rebuild=rebuild, locale=locale)
+        bundle = await digest_for_cycle(
+            db, chosen, now=ctx.now(), rebuild=rebuild, locale=locale, organisation_id=organisation.id
+        )
         return render_digest_data(
             bundle.compiled(locale),
             bundle.questionnaire,
@@ -112,8 +121,10 @@ def assessment_set_command(
     ctx: CliContext, cycle_id: int, question: str, level: str, comment: str | None
 ) -> None:
     """Sätt den sammanställda bedömningen; rött lyfts till lokala Brå."""
-    outcome = ctx.run(
-        lambda db: set_assessment(
+
+    async def work(db: Database) -> AssessmentOutcome:
+        organisation = await organisation_named(db, ctx.organisation)
+        return await set_assessment(
             db,
             cycle_id=cycle_id,
             question=question,
@@ -121,8 +132,10 @@ def assessment_set_command(
             comment=comment,
             now=ctx.now(),
             locale=ctx.settings.locale,
+            organisation_id=organisation.id,
         )
-    )
+
+    outcome = ctx.run(work)
     a = outcome.assessment
     period = format_period(outcome.cycle.period_from, outcome.cycle.period_to)
     click.echo(
@@ -140,7 +153,14 @@ def assessment_set_command(
 @pass_cli
 def assessment_escalate_command(ctx: CliContext, cycle_id: int, question: str) -> None:
     """Lyft en gul (eller röd) fråga till lokala Brå."""
-    escalation = ctx.run(lambda db: escalate(db, cycle_id=cycle_id, question=question, now=ctx.now()))
+
+    async def work(db: Database) -> Escalation | None:
+        organisation = await organisation_named(db, ctx.organisation)
+        return await escalate(
+            db, cycle_id=cycle_id, question=question, now=ctx.now(), organisation_id=organisation.id
+        )
+
+    escalation = ctx.run(work)
     click.echo("Frågan lyfts till lokala Brå." if escalation else "Frågan är redan lyft till lokala Brå.")
 
 
@@ -201,7 +221,12 @@ def places_import_command(ctx: CliContext, file: Path, replace: bool) -> None:
 @pass_cli
 def places_list_command(ctx: CliContext, as_json: bool) -> None:
     """Visa kommunens platser."""
-    names = ctx.run(lambda db: list_places(db, ctx.organisation))
+
+    async def work(db: Database) -> list[str]:
+        await organisation_named(db, ctx.organisation)  # an unknown name is refused, not listed empty
+        return await list_places(db, ctx.organisation)
+
+    names = ctx.run(work)
     if as_json:
         click.echo(json.dumps(names, ensure_ascii=False))
         return

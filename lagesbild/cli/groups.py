@@ -17,7 +17,10 @@ from lagesbild.operations.groups import (
     parse_time,
     parse_weekday,
 )
+from lagesbild.operations.scope import organisation_named
+from reporting.model import ReportingGroup
 from reporting.questionnaire import PRESET_NAMES
+from storage.database import Database
 
 
 def _weekday(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
@@ -95,8 +98,13 @@ def create_command(
 @command.command("list")
 @pass_cli
 def list_command(ctx: CliContext) -> None:
-    """Visa grupperna."""
-    groups = ctx.run(lambda db: list_groups(db, ctx.organisation))
+    """Visa kommunens grupper."""
+
+    async def work(db: Database) -> list[ReportingGroup]:
+        await organisation_named(db, ctx.organisation)  # an unknown name is refused, not listed empty
+        return await list_groups(db, ctx.organisation)
+
+    groups = ctx.run(work)
     if not groups:
         click.echo("Inga grupper ännu.")
     for group in groups:

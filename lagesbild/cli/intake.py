@@ -17,10 +17,10 @@ from intake.parse import parse_email
 from intake.pipeline import IngestResult, ingest, release
 from intake.receipts import answer_lines, warning_lines
 from lagesbild.cli.context import CliContext, CliError, pass_cli
+from lagesbild.operations.scope import organisation_named, quarantined
 from lagesbild.settings import SettingsError
 from reporting.questionnaire import PRESET_NAMES, load_preset
 from storage.database import Database
-from storage.repositories.inbound import InboundRepository, InboundStatus
 
 STATUS_TEXT = {
     "stored": "sparad",
@@ -143,11 +143,10 @@ def quarantine_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_cli
 def quarantine_list(ctx: CliContext, as_json: bool) -> None:
-    """Visa mejlen i karantän."""
+    """Visa kommunens mejl i karantän."""
 
     async def work(db: Database) -> list[dict[str, object]]:
-        async with db.session(readonly=True) as s:
-            records = await InboundRepository(s).list(InboundStatus.QUARANTINED)
+        records = await quarantined(db, await organisation_named(db, ctx.organisation))
         return [{"id": r.id, "from": r.sender, "subject": r.subject, "received_at": r.received_at.isoformat(),
                  "reason": r.reason, "size": r.size} for r in records]  # fmt: skip
 

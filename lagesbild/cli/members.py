@@ -11,7 +11,10 @@ import click
 from lagesbild.cli.context import CliContext, pass_cli
 from lagesbild.cli.display import member_json, member_line
 from lagesbild.operations.members import import_members, list_members, set_away
+from lagesbild.operations.scope import organisation_named
 from reporting.formatting import format_day
+from reporting.model import Member
+from storage.database import Database
 
 
 @click.group("members")
@@ -47,8 +50,13 @@ def import_command(ctx: CliContext, file: Path, group: str | None, skip_bad: boo
 @click.option("--json", "as_json", is_flag=True)
 @pass_cli
 def list_command(ctx: CliContext, as_json: bool) -> None:
-    """Visa medlemmarna."""
-    members = ctx.run(lambda db: list_members(db, ctx.organisation))
+    """Visa kommunens medlemmar."""
+
+    async def work(db: Database) -> list[Member]:
+        await organisation_named(db, ctx.organisation)  # an unknown name is refused, not listed empty
+        return await list_members(db, ctx.organisation)
+
+    members = ctx.run(work)
     if as_json:
         click.echo(json.dumps([member_json(m) for m in members], ensure_ascii=False, indent=2))
         return

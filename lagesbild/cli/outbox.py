@@ -11,6 +11,7 @@ import click
 
 from lagesbild.cli.context import CliContext, CliError, pass_cli
 from lagesbild.cli.leading import run_while_leading
+from lagesbild.operations.scope import organisation_named
 from lagesbild.outbox.service import OutboxOptions, list_messages, run_outbox
 from lagesbild.outbox.stats import DispatcherStats, RunSummary
 from reporting.formatting import format_datetime
@@ -69,8 +70,15 @@ def message_line(message: OutboxMessage, tz: zoneinfo.ZoneInfo) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Som JSON (ett objekt per meddelande).")
 @pass_cli
 def list_command(ctx: CliContext, state: str | None, as_json: bool) -> None:
-    """Visa utkorgen: vad som väntar, har skickats eller gett upp."""
-    messages = ctx.run(lambda db: list_messages(db, DeliveryState(state) if state else None))
+    """Visa kommunens utkorg: vad som väntar, har skickats eller gett upp."""
+
+    async def work(db: Database) -> list[OutboxMessage]:
+        organisation = await organisation_named(db, ctx.organisation)
+        return await list_messages(
+            db, DeliveryState(state) if state else None, organisation_id=organisation.id
+        )
+
+    messages = ctx.run(work)
     if as_json:
         click.echo(json.dumps([m.as_json() for m in messages], ensure_ascii=False, indent=2))
         return

@@ -21,6 +21,7 @@ from typing import Any
 
 from lagesbild.operations.digest import DIGESTIBLE, digest_for_cycle
 from lagesbild.operations.errors import ConflictError, InputError, OperationError
+from lagesbild.operations.scope import cycle_in
 from reporting.digest.assessment import (
     InvalidAssessment,
     check_comment,
@@ -52,7 +53,11 @@ class AssessmentOutcome:
     group: ReportingGroup
 
 
-async def _cycle(db: Database, cycle_id: int) -> tuple[Cycle, ReportingGroup, Questionnaire]:
+async def _cycle(
+    db: Database, cycle_id: int, organisation_id: int | None
+) -> tuple[Cycle, ReportingGroup, Questionnaire]:
+    if organisation_id is not None:
+        await cycle_in(db, organisation_id, cycle_id)  # another municipality's is refused
     async with db.session(readonly=True) as s:
         try:
             cycle = await CycleRepository(s).get(cycle_id)
@@ -91,8 +96,11 @@ async def set_assessment(
     now: dt.datetime,
     by: Member | None = None,
     locale: str = "sv",
+    organisation_id: int | None = None,
 ) -> AssessmentOutcome:
-    cycle, group, questionnaire = await _cycle(db, cycle_id)
+    """With `organisation_id` (the command line's --org), a cycle of another organisation is
+    refused; a member (`by`) may only assess their own groups anyway."""
+    cycle, group, questionnaire = await _cycle(db, cycle_id, organisation_id)
     await _check_member(db, by, group, locale)
     try:
         number = check_question(questionnaire, question, locale)
@@ -129,9 +137,10 @@ async def escalate(
     now: dt.datetime,
     by: Member | None = None,
     locale: str = "sv",
+    organisation_id: int | None = None,
 ) -> Escalation | None:
     """Lift an assessed yellow (or red) question to Brå; None if it already was."""
-    cycle, group, questionnaire = await _cycle(db, cycle_id)
+    cycle, group, questionnaire = await _cycle(db, cycle_id, organisation_id)
     await _check_member(db, by, group, locale)
     try:
         number = check_question(questionnaire, question, locale)

@@ -8,10 +8,10 @@ import zoneinfo
 from dataclasses import dataclass
 
 from lagesbild.operations.errors import ConflictError, InputError
+from lagesbild.operations.scope import cycle_in
 from reporting.model import Cycle, CycleState, ReportingGroup
 from reporting.planning import PlannedCycle, plan_cycles
 from storage.database import Database
-from storage.errors import NotFound
 from storage.repositories import CycleRepository, GroupRepository
 
 PLAN_AHEAD = 4
@@ -59,11 +59,14 @@ async def ensure_planned(
     return added
 
 
-async def list_cycles(db: Database, group: ReportingGroup | None = None) -> list[tuple[str, Cycle]]:
+async def list_cycles(
+    db: Database, group: ReportingGroup | None = None, *, organisation_id: int | None = None
+) -> list[tuple[str, Cycle]]:
+    """The group's cycles; without a group, the organisation's (every one's when neither)."""
     async with db.session(readonly=True) as s:
         if group is not None:
             return [(group.name, c) for c in await CycleRepository(s).for_group(group.id)]
-        return await CycleRepository(s).all()
+        return await CycleRepository(s).all(organisation_id)
 
 
 async def open_due_cycles(db: Database, *, now: dt.datetime) -> list[Cycle]:
@@ -93,17 +96,13 @@ async def close_due_cycles(db: Database, *, now: dt.datetime) -> list[Cycle]:
 
 
 async def _cycle(db: Database, group: ReportingGroup, cycle_id: int | None, state: CycleState) -> Cycle:
+    if cycle_id is not None:
+        cycle = await cycle_in(db, group.organisation_id, cycle_id)  # another municipality's is refused
+        if cycle.group_id != group.id:
+            raise InputError(f"Cykel {cycle_id} hör inte till gruppen {group.name}")
+        return cycle
     async with db.session(readonly=True) as s:
-        repo = CycleRepository(s)
-        if cycle_id is not None:
-            try:
-                cycle = await repo.get(cycle_id)
-            except NotFound as exc:
-                raise InputError(str(exc)) from None
-            if cycle.group_id != group.id:
-                raise InputError(f"Cykel {cycle_id} hör inte till gruppen {group.name}")
-            return cycle
-        candidates = await repo.in_state(group.id, state)
+        candidates = await CycleRepository(s).in_state(group.id, state)
     if not candidates:
         word = {"planned": "planerad", "open": "öppen"}[state.value]
         raise ConflictError(f"Gruppen {group.name} har ingen {word} cykel")

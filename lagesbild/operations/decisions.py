@@ -41,6 +41,7 @@ from lagesbild.operations.feedback import (
     reminder_message,
     summary_messages,
 )
+from lagesbild.operations.scope import check_owner
 from reporting.bra import wording
 from reporting.bra.decisions import DecisionInput, InvalidDecision, check_transition, parse_status
 from reporting.bra.forms import link_value
@@ -145,14 +146,14 @@ async def _basis(
             if organisation_id is None:
                 raise InputError("Ange vilken kommun beslutet gäller.")
             return organisation_id, given
-        try:
-            cycle = await CycleRepository(s).get(given.cycle_id)
-        except NotFound:
-            raise InputError(f"Cykel {given.cycle_id} finns inte.") from None
+        owner = await CycleRepository(s).organisation_of(given.cycle_id)
+        if owner is None:
+            raise InputError(f"Cykel {given.cycle_id} finns inte")
+        if organisation_id is not None:  # another municipality's cycle is refused
+            await check_owner(s, "Cykel", given.cycle_id, owner, organisation_id)
+        cycle = await CycleRepository(s).get(given.cycle_id)
         group = await GroupRepository(s).get(cycle.group_id)
         questionnaire = await QuestionnaireRepository(s).get(cycle.questionnaire_id)
-    if organisation_id is not None and group.organisation_id != organisation_id:
-        raise InputError(f"Cykel {given.cycle_id} finns inte.")  # another municipality's: not named
     if given.question not in questionnaire.numbers:
         raise InputError(
             f"Fråga {given.question} finns inte i gruppens mall (frågorna är 1–{len(questionnaire.numbers)})."
@@ -175,8 +176,9 @@ async def _links(db: Database, given: DecisionInput, organisation_id: int) -> li
         links = []
         for answer_id in given.answer_ids:
             entry = found.get(answer_id)
-            if entry is None or organisations[entry[1]] != organisation_id:
-                raise InputError(f"Svar {answer_id} finns inte.")  # another municipality's: not named
+            owner = organisations[entry[1]] if entry is not None else None
+            await check_owner(s, "Svar", answer_id, owner, organisation_id)
+            assert entry is not None
             member_id, cycle_id, question, submitted = entry
             if given.cycle_id is not None and (cycle_id, question) != (given.cycle_id, given.question):
                 raise InputError(
@@ -226,14 +228,17 @@ async def create_decision(
 
 
 async def get_decision(db: Database, decision_id: int, *, organisation_id: int | None = None) -> Decision:
-    """The decision; one of another municipality is reported as not existing."""
+    """The decision; with `organisation_id`, one of another municipality is refused."""
     async with db.session(readonly=True) as s:
         try:
             decision = await DecisionRepository(s).get(decision_id)
         except NotFound:
             decision = None
-    if decision is None or (organisation_id is not None and decision.organisation_id != organisation_id):
-        raise InputError(f"Beslut {decision_id} finns inte.")
+        if organisation_id is not None:
+            owner = decision.organisation_id if decision is not None else None
+            await check_owner(s, "Beslut", decision_id, owner, organisation_id)
+    if decision is None:
+        raise InputError(f"Beslut {decision_id} finns inte")
     return decision
 
 
@@ -475,15 +480,16 @@ async def followup_form(
 
 async def enqueue_decision_reminders(
     db: Database, now: dt.datetime, *, tz: zoneinfo.ZoneInfo = STOCKHOLM, before: dt.timedelta = REMIND_BEFORE,
-    locale: str = "sv",
+    locale: str = "sv", organisation_id: int | None = None,
 ) -> int:  # fmt: skip
     """Remind owners of open decisions `before` the due date and once it has passed (each
     reminder once per decision, due date and person). A decision owned by an agency, or by
-    someone no longer active, reminds the coordinator and deputy."""
+    someone no longer active, reminds the coordinator and deputy. With `organisation_id`,
+    that municipality's decisions only (the scheduler: every municipality's)."""
     today = now.astimezone(tz).date()
     async with db.session(readonly=True) as s:
-        decisions = [d for d in await DecisionRepository(s).list(open_only=True) if d.due is not None]
-        members = {m.id: m for m in await MemberRepository(s).all(active_only=True)}
+        decisions = [d for d in await DecisionRepository(s).list(organisation_id, open_only=True) if d.due is not None]
+        members = {m.id: m for m in await MemberRepository(s).all(organisation_id, active_only=True)}
     messages = []
     for d in decisions:
         assert d.due is not None
@@ -523,12 +529,15 @@ async def enqueue_meeting_summary(
 
 async def enqueue_meeting_summaries(
     db: Database, now: dt.datetime, *, settle: dt.timedelta = SUMMARY_SETTLE, window: dt.timedelta = SUMMARY_WINDOW,
-    locale: str = "sv",
+    locale: str = "sv", organisation_id: int | None = None,
 ) -> int:  # fmt: skip
     """For each recent Brå meeting whose last decision was taken `settle` ago or more, the
-    summary (a rerun, or a second scheduler, queues nothing new)."""
+    summary (a rerun, or a second scheduler, queues nothing new). With `organisation_id`,
+    that municipality's meetings only."""
     async with db.session(readonly=True) as s:
-        organisations = await OrganisationRepository(s).all()
+        organisations = [
+            o for o in await OrganisationRepository(s).all() if organisation_id in (None, o.id)
+        ]
         recent = [d for o in organisations for d in await DecisionRepository(s).list(o.id)
                   if d.meeting_date >= (now - window).date()]  # fmt: skip
     latest: dict[tuple[int, dt.date], dt.datetime] = {}

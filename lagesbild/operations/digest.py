@@ -19,6 +19,7 @@ from typing import Any
 from adaptive_cards.digest import digest_cards
 from lagesbild.operations.bra_digest import bra_sections
 from lagesbild.operations.errors import ConflictError, InputError
+from lagesbild.operations.scope import cycle_in
 from reporting.digest import TEMPLATE_VERSION
 from reporting.digest.build import BuiltDigest, DigestInputs, build_digest
 from reporting.digest.compiled import compiled
@@ -75,7 +76,10 @@ class _Context:
     questionnaire: Questionnaire
 
 
-async def _context(db: Database, cycle_id: int) -> _Context:
+async def _context(db: Database, cycle_id: int, organisation_id: int | None = None) -> _Context:
+    """The cycle with its group; with `organisation_id`, only one of that organisation's."""
+    if organisation_id is not None:
+        await cycle_in(db, organisation_id, cycle_id)
     async with db.session(readonly=True) as s:
         try:
             cycle = await CycleRepository(s).get(cycle_id)
@@ -119,9 +123,12 @@ async def _inputs(db: Database, ctx: _Context, locale: str) -> DigestInputs:
     )
 
 
-async def build(db: Database, cycle_id: int, *, locale: str = "sv") -> tuple[BuiltDigest, Questionnaire]:
-    """The digest built now, not stored (also for a cycle that is still open: a preview)."""
-    ctx = await _context(db, cycle_id)
+async def build(
+    db: Database, cycle_id: int, *, locale: str = "sv", organisation_id: int | None = None
+) -> tuple[BuiltDigest, Questionnaire]:
+    """The digest built now, not stored (also for a cycle that is still open: a preview).
+    With `organisation_id`, a cycle of another organisation is refused."""
+    ctx = await _context(db, cycle_id, organisation_id)
     built = build_digest(await _inputs(db, ctx, locale))
     built.data.update(
         await bra_sections(db, ctx.group, ctx.cycle, built.data, now=dt.datetime.now(dt.UTC), locale=locale)
@@ -130,10 +137,17 @@ async def build(db: Database, cycle_id: int, *, locale: str = "sv") -> tuple[Bui
 
 
 async def digest_for_cycle(
-    db: Database, cycle_id: int, *, now: dt.datetime, rebuild: bool = False, locale: str = "sv"
+    db: Database,
+    cycle_id: int,
+    *,
+    now: dt.datetime,
+    rebuild: bool = False,
+    locale: str = "sv",
+    organisation_id: int | None = None,
 ) -> DigestBundle:
-    """The cycle's frozen digest, built and stored first if there is none (or `rebuild`)."""
-    ctx = await _context(db, cycle_id)
+    """The cycle's frozen digest, built and stored first if there is none (or `rebuild`).
+    With `organisation_id`, a cycle of another organisation is refused."""
+    ctx = await _context(db, cycle_id, organisation_id)
     if ctx.cycle.state not in DIGESTIBLE:
         word = {"planned": "planerad", "open": "öppen"}[ctx.cycle.state.value]
         raise ConflictError(

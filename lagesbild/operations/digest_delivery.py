@@ -201,7 +201,7 @@ async def send_county_reports(
             payload={"subject": subject, "text": text, "attachments": [
                 {"filename": export.file.filename, "content_type": export.file.media_type,
                  "data_base64": base64.b64encode(export.file.content).decode("ascii")}]},
-            dedupe_key=f"county:{group.id}:{year:04d}-{month:02d}",
+            dedupe_key=f"county:{group.id}:{year:04d}-{month:02d}", organisation_id=group.organisation_id,
         )  # fmt: skip
         async with db.session() as s:
             queued += await OutboxRepository(s).enqueue([message], now=now)

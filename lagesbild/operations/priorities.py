@@ -14,6 +14,7 @@ from typing import Any
 from adaptive_cards.bra import priority_form_card
 from lagesbild.operations.assessment import PermissionRefused
 from lagesbild.operations.errors import InputError
+from lagesbild.operations.scope import check_owner
 from reporting.bra import wording
 from reporting.bra.priorities import PriorityInput
 from reporting.bra.records import Priority
@@ -57,7 +58,7 @@ async def clear_priority(
     now: dt.datetime,
     locale: str = "sv",
 ) -> Priority:
-    """Clear a current priority now; one of another municipality is reported as not existing."""
+    """Clear a current priority now; one of another municipality is refused."""
     _check(by, organisation_id, "clear", locale)
     async with db.session() as s:
         repo = PriorityRepository(s)
@@ -65,8 +66,8 @@ async def clear_priority(
             priority = await repo.get(priority_id)
         except NotFound:
             priority = None
-        if priority is None or priority.organisation_id != organisation_id:
-            raise InputError(f"Prioritering {priority_id} finns inte.")
+        owner = priority.organisation_id if priority is not None else None
+        await check_owner(s, "Prioritering", priority_id, owner, organisation_id)
         if not await repo.clear(priority_id, now):
             raise InputError(f"Prioritering {priority_id} är redan borttagen.")
         return await repo.get(priority_id)

@@ -22,6 +22,7 @@ from lagesbild.exports.bra import PAGE_FORMATS, Block, Bullets, Heading, Page, P
 from lagesbild.operations.assessment import PermissionRefused
 from lagesbild.operations.errors import InputError
 from lagesbild.operations.notify import notice
+from lagesbild.operations.scope import check_owner
 from reporting.bra import wording
 from reporting.bra.promises import (
     MAX_FOLLOW_UP,
@@ -104,13 +105,17 @@ async def list_promises(db: Database, organisation_id: int) -> list[Promise]:
 
 
 async def get_promise(db: Database, promise_id: int, *, organisation_id: int | None = None) -> Promise:
+    """The promise; with `organisation_id`, one of another municipality is refused."""
     async with db.session(readonly=True) as s:
         try:
             promise = await PromiseRepository(s).get(promise_id)
         except NotFound:
             promise = None
-    if promise is None or (organisation_id is not None and promise.organisation_id != organisation_id):
-        raise InputError(f"Medborgarlöfte {promise_id} finns inte.")
+        if organisation_id is not None:
+            owner = promise.organisation_id if promise is not None else None
+            await check_owner(s, "Medborgarlöfte", promise_id, owner, organisation_id)
+    if promise is None:
+        raise InputError(f"Medborgarlöfte {promise_id} finns inte")
     return promise
 
 
@@ -171,14 +176,16 @@ async def follow_up(
 
 
 async def enqueue_promise_notices(
-    db: Database, now: dt.datetime, *, tz: zoneinfo.ZoneInfo = STOCKHOLM, locale: str = "sv"
-) -> int:
+    db: Database, now: dt.datetime, *, tz: zoneinfo.ZoneInfo = STOCKHOLM, locale: str = "sv",
+    organisation_id: int | None = None,
+) -> int:  # fmt: skip
     """Three weeks before a promise ends, tell the municipality's coordinators (and
-    deputies) to prepare the next one; once per promise and person."""
+    deputies) to prepare the next one; once per promise and person. With `organisation_id`,
+    that municipality's promises only."""
     today = now.astimezone(tz).date()
     async with db.session(readonly=True) as s:
-        promises = [p for p in await PromiseRepository(s).all() if ending_soon(p, today)]
-        members = await MemberRepository(s).all(active_only=True)
+        promises = [p for p in await PromiseRepository(s).all(organisation_id) if ending_soon(p, today)]
+        members = await MemberRepository(s).all(organisation_id, active_only=True)
     messages = []
     for promise in promises:
         for m in members:

@@ -25,9 +25,12 @@ from storage.repositories import OutboxRepository
 log = logging.getLogger(__name__)
 
 
-async def list_messages(db: Database, state: DeliveryState | None = None) -> list[OutboxMessage]:
+async def list_messages(
+    db: Database, state: DeliveryState | None = None, *, organisation_id: int | None = None
+) -> list[OutboxMessage]:
+    """The queue, oldest first; with `organisation_id`, that municipality's messages only."""
     async with db.session(readonly=True) as session:
-        return await OutboxRepository(session).list(state)
+        return await OutboxRepository(session).list(state, organisation_id=organisation_id)
 
 
 async def count_by_state(db: Database) -> dict[DeliveryState, int]:

@@ -73,6 +73,14 @@ class CycleRepository:
             raise NotFound(f"Cykel {cycle_id} finns inte")
         return _to_domain(row)
 
+    async def organisation_of(self, cycle_id: int) -> int | None:
+        """The organisation whose group the cycle is; None when there is no such cycle."""
+        return await self.session.scalar(
+            select(GroupRow.organisation_id)
+            .join(CycleRow, CycleRow.group_id == GroupRow.id)
+            .where(CycleRow.id == cycle_id)
+        )
+
     async def for_group(self, group_id: int) -> list[Cycle]:
         rows = await self.session.scalars(
             select(CycleRow).where(CycleRow.group_id == group_id).order_by(CycleRow.period_from)

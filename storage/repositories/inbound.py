@@ -22,6 +22,8 @@ from storage.errors import NotFound
 from storage.models import (
     InboundEmailRow,
     MailboxStateRow,
+    MemberRow,
+    OrganisationRow,
     OutboxMessageRow,
     SubmissionRevisionRow,
     SubmissionRow,
@@ -61,6 +63,7 @@ class InboundEmailRecord:
     member_id: int | None
     cycle_id: int | None
     raw_complete: bool
+    organisation_id: int | None = None
     problems: list[dict[str, Any]] = field(default_factory=list)
     attachments: list[dict[str, Any]] = field(default_factory=list)
     parsed: dict[str, Any] | None = None
@@ -92,6 +95,7 @@ def _record(row: InboundEmailRow) -> InboundEmailRecord:
         member_id=row.member_id,
         cycle_id=row.cycle_id,
         raw_complete=row.raw_complete,
+        organisation_id=row.organisation_id,
         problems=list(row.problems or []),
         attachments=list(row.attachments or []),
         parsed=row.parsed,
@@ -123,9 +127,18 @@ class InboundRepository:
         kind: str | None = None,
         problems: list[dict[str, Any]] | None = None,
         attachments: list[dict[str, Any]] | None = None,
+        organisation: str | None = None,
     ) -> Claim:
-        """Insert the email as `processing`, claimed now; or say why this worker must not."""
+        """Insert the email as `processing`, claimed now; or say why this worker must not.
+        `organisation` names the municipality whose intake received it (the mail is its
+        until `finish` names the member it is from)."""
+        organisation_id = (
+            select(OrganisationRow.id).where(OrganisationRow.name == organisation).scalar_subquery()
+            if organisation
+            else None
+        )
         stmt = insert_for(self.session, InboundEmailRow).values(
+            organisation_id=organisation_id,
             message_id=message_id,
             source=source,
             mailbox_ref=mailbox_ref,
@@ -218,6 +231,10 @@ class InboundRepository:
             values["kind"] = kind
         if member_id is not None:
             values["member_id"] = member_id
+            # the mail is the member's municipality's from now on
+            values["organisation_id"] = (
+                select(MemberRow.organisation_id).where(MemberRow.id == member_id).scalar_subquery()
+            )
         if cycle_id is not None:
             values["cycle_id"] = cycle_id
         if parsed is not None:
@@ -254,9 +271,17 @@ class InboundRepository:
         return bytes(value)
 
     async def list(
-        self, status: InboundStatus | None = None, *, sender: str | None = None, limit: int | None = None
+        self,
+        status: InboundStatus | None = None,
+        *,
+        sender: str | None = None,
+        limit: int | None = None,
+        organisation_id: int | None = None,
     ) -> list[InboundEmailRecord]:
+        """The emails, oldest first; with `organisation_id`, that municipality's only."""
         stmt = select(InboundEmailRow).order_by(InboundEmailRow.id)
+        if organisation_id is not None:
+            stmt = stmt.where(InboundEmailRow.organisation_id == organisation_id)
         if status is not None:
             stmt = stmt.where(InboundEmailRow.status == status.value)
         if sender is not None:

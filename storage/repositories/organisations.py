@@ -27,6 +27,12 @@ class OrganisationRepository:
             raise NotFound(f"Kommunen {name!r} finns inte")
         return Organisation(row.id, row.name)
 
+    async def get(self, organisation_id: int) -> Organisation:
+        row = await self.session.get(OrganisationRow, organisation_id)
+        if row is None:
+            raise NotFound(f"Kommun {organisation_id} finns inte")
+        return Organisation(row.id, row.name)
+
     async def all(self) -> list[Organisation]:
         rows = await self.session.scalars(select(OrganisationRow).order_by(OrganisationRow.name))
         return [Organisation(r.id, r.name) for r in rows]

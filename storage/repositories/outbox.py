@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.outbox import DeliveryState, MessageKind, NewMessage, OutboxMessage, Outcome
-from storage.models import MemberRow, OutboxAttemptRow, OutboxMessageRow
+from storage.models import CycleRow, GroupRow, MemberRow, OutboxAttemptRow, OutboxMessageRow, TeamsChannelRow
 from storage.upsert import insert_for
 
 # Email to an address that bounces is stored, for the record, but never sent.
@@ -95,6 +95,7 @@ class OutboxRepository:
             return 0
         now = now or dt.datetime.now(dt.UTC)
         bounced = await self._bounced_addresses(messages)
+        organisations = await self._organisations(messages)
         values = [
             {
                 "kind": m.kind.value,
@@ -102,6 +103,7 @@ class OutboxRepository:
                 "recipient": m.recipient,
                 "member_id": m.member_id,
                 "cycle_id": m.cycle_id,
+                "organisation_id": organisation_id,
                 "tenant_id": m.tenant_id,
                 "conversation_id": m.conversation_id,
                 "service_url": m.service_url,
@@ -116,11 +118,47 @@ class OutboxRepository:
                 "last_error": None,
                 **(BOUNCED if (m.member_id, m.recipient.lower()) in bounced else {}),
             }
-            for m in messages
+            for m, organisation_id in zip(messages, organisations, strict=True)
         ]
         stmt = insert_for(self.session, OutboxMessageRow).values(values)
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessageRow.id)
         return len((await self.session.execute(stmt)).all())
+
+    async def _organisations(self, messages: list[NewMessage]) -> list[int | None]:
+        """Each message's municipality: as given, else its member's, else its cycle's group's,
+        else the linked channel's it is posted in (None when nothing tells)."""
+        members = {m.member_id for m in messages if m.organisation_id is None and m.member_id is not None}
+        cycles = {m.cycle_id for m in messages if m.organisation_id is None and m.cycle_id is not None}
+        channels = {m.conversation_id for m in messages if m.organisation_id is None and m.conversation_id}
+        of_member: dict[int, int] = {}
+        of_cycle: dict[int, int] = {}
+        of_channel: dict[str, int] = {}
+        if members:
+            by_member = await self.session.execute(
+                select(MemberRow.id, MemberRow.organisation_id).where(MemberRow.id.in_(members))
+            )
+            of_member = {member_id: org for member_id, org in by_member}
+        if cycles:
+            by_cycle = await self.session.execute(
+                select(CycleRow.id, GroupRow.organisation_id)
+                .join(GroupRow, GroupRow.id == CycleRow.group_id)
+                .where(CycleRow.id.in_(cycles))
+            )
+            of_cycle = {cycle_id: org for cycle_id, org in by_cycle}
+        if channels:
+            by_channel = await self.session.execute(
+                select(TeamsChannelRow.channel_id, TeamsChannelRow.organisation_id).where(
+                    TeamsChannelRow.channel_id.in_(channels)
+                )
+            )
+            of_channel = {channel_id: org for channel_id, org in by_channel}
+        return [
+            m.organisation_id
+            or (of_member.get(m.member_id) if m.member_id is not None else None)
+            or (of_cycle.get(m.cycle_id) if m.cycle_id is not None else None)
+            or (of_channel.get(m.conversation_id) if m.conversation_id else None)
+            for m in messages
+        ]
 
     async def _bounced_addresses(self, messages: list[NewMessage]) -> set[tuple[int, str]]:
         """(member id, address) of the email messages whose address is known to bounce."""
@@ -314,9 +352,12 @@ class OutboxRepository:
         )
 
     async def list(
-        self, state: DeliveryState | None = None, *, limit: int | None = None
+        self, state: DeliveryState | None = None, *, limit: int | None = None, organisation_id: int | None = None
     ) -> list[OutboxMessage]:
+        """The messages, oldest first; with `organisation_id`, that municipality's only."""
         stmt = select(OutboxMessageRow).order_by(OutboxMessageRow.id)
+        if organisation_id is not None:
+            stmt = stmt.where(OutboxMessageRow.organisation_id == organisation_id)
         if state is not None:
             stmt = stmt.where(OutboxMessageRow.state == state.value)
         if limit:

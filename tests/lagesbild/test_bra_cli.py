@@ -208,15 +208,18 @@ def test_compare_from_the_command_line(run, tmp_path: Path) -> None:  # type: ig
     members.write_text(LUDVIKA_MEMBERS, "utf-8")
     run("--org", "Ludvika kommun", "group", "create", "--preset", "fas-ludvika", "--name", "FAS")
     run("--org", "Ludvika kommun", "members", "import", str(members))
-    data = json.loads(run("compare", "--from", "2026-08", "--to", "2026-10").stdout)
+    both = ("--org", "Fagersta kommun", "--org", "Ludvika kommun")
+    data = json.loads(run("compare", *both, "--from", "2026-08", "--to", "2026-10").stdout)
     assert data["organisations"] == ["Fagersta kommun", "Ludvika kommun"] and len(data["rows"]) == 2 * 6 * 3
+    own = json.loads(run("compare", "--from", "2026-08", "--to", "2026-10").stdout)
+    assert own["organisations"] == ["Fagersta kommun"], "without names, lagesbild --org's municipality only"
     only = json.loads(
         run("compare", "--org", "Fagersta kommun", "--from", "2026-10", "--to", "2026-10").stdout
     )
     assert [r["question"] for r in only["rows"]] == ["1", "2", "3", "4", "5", "6"]
     csv = run("compare", "--from", "2026-10", "--to", "2026-10", "--format", "csv").stdout
     assert csv.startswith("\ufefforganisation,question,theme,month,reports,observations,observations_share")
-    html = run("compare", "--from", "2026-08", "--to", "2026-10", "--format", "html").stdout
+    html = run("compare", *both, "--from", "2026-08", "--to", "2026-10", "--format", "html").stdout
     assert html.count('src="data:image/png;base64,') == 2
     assert (
         "finns inte: Malung"

@@ -167,10 +167,13 @@ async def test_no_free_text_crosses_a_municipalitys_border(
             ("compare", "--from", "2026-07", "--to", "2026-11", "--format", "html"),
         )
     }  # fmt: skip
-    assert "Beslut 1 finns inte" in outputs["decision update 1 --status pågår"], (
-        "Ludvika's decision 1 is not named"
+    assert "Beslut 1 hör inte till Fagersta kommun" in outputs["decision update 1 --status pågår"], (
+        "Ludvika's decision 1 is refused, naming only Fagersta"
     )
-    assert f"Medborgarlöfte {promise.id} finns inte" in outputs[f"promise export {promise.id} --format html"]
+    assert (
+        f"Medborgarlöfte {promise.id} hör inte till Fagersta kommun"
+        in outputs[f"promise export {promise.id} --format html"]
+    )
     assert "Trygghetsvandring" in outputs["decision list"]
     assert json.loads(outputs["digest --latest --format json"])["group"] == "EST"
     assert json.loads(outputs["bra agenda --format json"])["organisation"] == EST_ORG

@@ -105,7 +105,7 @@ async def test_only_answers_of_the_cycle_and_municipality_can_be_linked(db: Data
         await create_decision(db, given(answer_ids=tuple(q4)), now=NOW, organisation_id=group.organisation_id)
     with pytest.raises(InputError, match="Svar 99999 finns inte"):
         await create_decision(db, given(answer_ids=(99999,)), now=NOW, organisation_id=group.organisation_id)
-    with pytest.raises(InputError, match="Cykel 5 finns inte"):
+    with pytest.raises(InputError, match="^Cykel 5 hör inte till Ludvika kommun$"):
         await create_decision(db, given(), now=NOW, by=others["lena@ludvika.se"])
     with pytest.raises(InputError, match="Fråga 9 finns inte"):
         await create_decision(db, given(question="9"), now=NOW)

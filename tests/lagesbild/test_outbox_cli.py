@@ -19,7 +19,8 @@ from tests.emulators.seed import enqueue, prompt, seed_reporters
 
 async def lagesbild(database_url: str, cwd: Path, *args: str) -> tuple[int, str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "LAGESBILD_"))}
-    env.update(DATABASE_URL=database_url, PYTHONWARNINGS="error")
+    # `outbox list` shows the municipality's own queue: the one tests.emulators.seed creates
+    env.update(DATABASE_URL=database_url, LAGESBILD_ORGANISATION="Fagersta kommun", PYTHONWARNINGS="error")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "lagesbild", *args, cwd=cwd, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

@@ -169,6 +169,6 @@ async def test_only_bra_creates_and_only_leads_follow_up_in_their_own_municipali
     _, new = await follow_up(db, promise.id, item=1, text="Två uppdateringar.", value=2, organisation_id=org,
                              today=NOW.date(), now=NOW, by=everyone["eva@fagersta.se"])  # fmt: skip
     assert new
-    with pytest.raises(InputError, match=f"Medborgarlöfte {promise.id} finns inte"):
+    with pytest.raises(InputError, match=f"Medborgarlöfte {promise.id} hör inte till Ludvika kommun"):
         await follow_up(db, promise.id, item=1, text="x", value=None, organisation_id=others["lena@ludvika.se"].organisation_id,
                         today=NOW.date(), now=NOW)  # fmt: skip
