@@ -27,7 +27,7 @@ def run_once_command(ctx: CliContext) -> None:
     """Gör det som är förfallet nu, en gång (säkert att köra flera gånger)."""
 
     async def work(db: Database):  # type: ignore[no-untyped-def]
-        return await run_due_work(Runtime(db=db, tz=ctx.settings.tz))
+        return await run_due_work(Runtime(db=db, tz=ctx.settings.tz, clock=ctx.clock))
 
     done = ctx.run(work)
     click.echo(f"{done.planned} planerade, {len(done.opened)} öppnade, {len(done.closed)} stängda cykler.")
@@ -40,7 +40,7 @@ def run_command(ctx: CliContext) -> None:
 
     async def work(db: Database) -> None:
         key = "cli"
-        register_runtime(key, Runtime(db=db, tz=ctx.settings.tz))
+        register_runtime(key, Runtime(db=db, tz=ctx.settings.tz, clock=ctx.clock))
 
         async def schedule(stop: asyncio.Event) -> None:
             scheduler = create_scheduler(
