@@ -25,9 +25,6 @@ from bot.metrics import render_metrics
 from bot.services import BotServices
 from lagesbild.background import BackgroundJobs
 from lagesbild.leader import JobsLeadership
-from lagesbild.operations.cycle_messages import (
-    enqueue_deadline_summary,
-)
 from lagesbild.operations.digest_delivery import deliver_due_digests
 from lagesbild.operations.escalation_delivery import deliver_escalations
 from lagesbild.settings import Settings
@@ -123,7 +120,7 @@ def create_app(
                 app[JOBS].wake_outbox()
 
         async def after_close(cycle: Cycle) -> None:
-            await enqueue_deadline_summary(db, cycle, tz=settings.tz)
+            # The close operation queued the deadline summary with the state change; the digest follows.
             await deliver_due_digests(db, now=clock(), locale=settings.locale)
             wake_outbox()
 

@@ -189,9 +189,10 @@ class LagesbildBot(TeamsActivityHandler):
         if context is None:
             await turn_context.send_activity("Det finns ingen öppen period att stänga.")
             return
-        cycle = await close_cycle(
-            self.db, context.group, now=self.services.clock(), cycle_id=context.cycle.id
+        closed = await close_cycle(
+            self.db, context.group, now=self.services.clock(), tz=self.services.tz, cycle_id=context.cycle.id
         )
+        cycle = closed.cycle
         period = format_period(cycle.period_from, cycle.period_to)
         await turn_context.send_activity(
             f"Perioden {context.group.name} {period} är stängd. Sammanställningen kommer strax här och i gruppens kanal."

@@ -16,23 +16,13 @@ from bot.notices import tell_coordinators_member_unreachable
 from intake.config import email_sender, poller
 from intake.mailbox import Poller
 from intake.sending import GraphSender, SmtpSender
-from lagesbild.jobs import Runtime, register_runtime, unregister_runtime
-from lagesbild.operations.cycle_messages import (
-    enqueue_deadline_summary,
-    enqueue_due_reminders,
-    enqueue_prompts,
-)
-from lagesbild.operations.decisions import enqueue_decision_reminders, enqueue_meeting_summaries
-from lagesbild.operations.digest_delivery import deliver_due_digests, send_county_reports
-from lagesbild.operations.escalation_delivery import deliver_escalations
-from lagesbild.operations.promises import enqueue_promise_notices
+from lagesbild.jobs import register_runtime, unregister_runtime
 from lagesbild.outbox.connector import Connector
 from lagesbild.outbox.dispatcher import Dispatcher
 from lagesbild.outbox.service import OutboxOptions, build_dispatcher, connector_timeout
 from lagesbild.scheduler import create_scheduler
 from lagesbild.settings import Settings
-from lagesbild.wiring import prompt_renderers
-from reporting.model import Cycle
+from lagesbild.wiring import jobs_runtime
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -79,7 +69,7 @@ class BackgroundJobs:
         self._poller = poller(db, settings)
         if self._poller is not None:
             await self._poller.start()
-        register_runtime(self._runtime_key, self._runtime())
+        register_runtime(self._runtime_key, jobs_runtime(settings, db, clock=self.clock, wake=self.wake_outbox))
         self._scheduler = create_scheduler(
             self.database_url,
             runtime_key=self._runtime_key,
@@ -107,35 +97,3 @@ class BackgroundJobs:
         if self._sender is not None:
             await self._sender.aclose()
             self._sender = None
-
-    def _runtime(self) -> Runtime:
-        settings, db, wake = self.settings, self.db, self.wake_outbox
-        renderers = prompt_renderers(settings)
-
-        async def prompts(cycle: Cycle) -> None:
-            await enqueue_prompts(db, cycle, renderers=renderers, tz=settings.tz)
-            wake()
-
-        async def summary(cycle: Cycle) -> None:
-            await enqueue_deadline_summary(db, cycle, tz=settings.tz)
-            wake()
-
-        async def due_work(now: dt.datetime) -> None:
-            queued = await enqueue_due_reminders(db, now=now, tz=settings.tz)
-            queued += await deliver_due_digests(
-                db, now=now, locale=settings.locale, before_meeting=settings.digest_before_meeting
-            )
-            queued += await deliver_escalations(db, now=now, locale=settings.locale)
-            if settings.county_email and settings.mail_send != "none":
-                today = now.astimezone(settings.tz).date()
-                queued += await send_county_reports(
-                    db, county_address=settings.county_email, today=today, now=now
-                )
-            queued += await enqueue_decision_reminders(db, now, tz=settings.tz, locale=settings.locale)
-            queued += await enqueue_meeting_summaries(db, now, locale=settings.locale)
-            queued += await enqueue_promise_notices(db, now, tz=settings.tz)
-            if queued:
-                wake()
-
-        return Runtime(db=db, tz=settings.tz, on_opened=[prompts], on_closed=[summary], every_tick=[due_work],
-                       clock=self.clock)  # fmt: skip

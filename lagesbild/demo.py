@@ -15,7 +15,7 @@ import zoneinfo
 from dataclasses import dataclass
 from importlib import resources
 
-from lagesbild.operations.cycle_messages import PromptRenderer, enqueue_prompts
+from lagesbild.operations.cycle_messages import PromptRenderer
 from lagesbild.operations.cycles import open_cycle, plan
 from lagesbild.operations.groups import create_group, find_group
 from lagesbild.operations.history import import_reports
@@ -46,7 +46,8 @@ async def seed_demo(
     tz: zoneinfo.ZoneInfo,
     renderers: dict[Channel, PromptRenderer] | None = None,
 ) -> DemoWorld:
-    """The demo municipality with an open cycle; its prompts are queued with `renderers`."""
+    """The demo municipality with an open cycle; its prompts are queued with `renderers` as it
+    opens (none without them)."""
     async with db.session(readonly=True) as s:
         try:
             await OrganisationRepository(s).by_name(DEMO_ORGANISATION)
@@ -72,11 +73,9 @@ async def seed_demo(
     if already_open:
         return DemoWorld(group, already_open[0], created=not exists)
     await plan(db, group, count=4, now=now, tz=tz)
-    cycle = await open_cycle(db, group, now=now)
+    cycle = (await open_cycle(db, group, now=now, tz=tz, renderers=renderers or {})).cycle
     if not exists:
         await _seed_reports(db, group, cycle, now=now, tz=tz)
-    if renderers:
-        await enqueue_prompts(db, cycle, renderers=renderers, tz=tz)
     return DemoWorld(group, cycle, created=not exists)
 
 

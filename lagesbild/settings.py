@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 import zoneinfo
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,9 @@ class Settings(BaseSettings):
     county_email: str = Field("", alias="LAGESBILD_COUNTY_EMAIL")
     outbox_tenant_rate: int = Field(30, alias="LAGESBILD_OUTBOX_TENANT_RATE", ge=1, le=1000)
     outbox_lease_seconds: float = Field(60, alias="LAGESBILD_OUTBOX_LEASE", ge=2, le=3600)
+    # Tests and demos only: the clock starts at this moment and advances in real time.
+    # `serve` refuses it unless --dev, so production never runs on a pretended clock.
+    fake_now: dt.datetime | None = Field(None, alias="LAGESBILD_NOW")
 
     # --- Email (issue 4): sending prompts and receipts, reading replies ---
     mail_from: str = Field("", alias="LAGESBILD_MAIL_FROM")
@@ -145,10 +150,22 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:// or postgresql://")
         return value
 
-    @field_validator("digest_before_meeting_hours", mode="before")
+    @field_validator("digest_before_meeting_hours", "fake_now", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("fake_now")
+    @classmethod
+    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError("must be an ISO timestamp with its offset, e.g. 2026-11-23T08:05:00+01:00")
+        return value
+
+    def clock(self) -> Callable[[], dt.datetime]:
+        """The program's clock (UTC): the real one, or with LAGESBILD_NOW one that starts at that
+        moment when this is called and advances in real time."""
+        return make_clock(self.fake_now)
 
     @property
     def digest_before_meeting(self) -> dt.timedelta | None:
@@ -181,6 +198,18 @@ class Settings(BaseSettings):
         if not tenants and self.microsoft_app_tenant_id:
             tenants = [self.microsoft_app_tenant_id]
         return tuple(tenants)
+
+
+def real_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def make_clock(start: dt.datetime | None) -> Callable[[], dt.datetime]:
+    """The real clock, or one that reads `start` now and advances in real time from there."""
+    if start is None:
+        return real_now
+    origin, started = start.astimezone(dt.UTC), time.monotonic()
+    return lambda: origin + dt.timedelta(seconds=time.monotonic() - started)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 from bot.prompts import TeamsPromptRenderer
 from intake.config import prompt_renderer
+from lagesbild.jobs import Runtime, scheduler_runtime
 from lagesbild.operations.cycle_messages import PromptRenderer
-from lagesbild.settings import Settings
+from lagesbild.settings import Settings, real_now
 from reporting.model import Channel
+from storage.database import Database
 
 
 def prompt_renderers(settings: Settings) -> dict[Channel, PromptRenderer]:
@@ -17,3 +22,15 @@ def prompt_renderers(settings: Settings) -> dict[Channel, PromptRenderer]:
     if settings.mail_send != "none":
         renderers[Channel.EMAIL] = prompt_renderer(settings)
     return renderers
+
+
+def jobs_runtime(
+    settings: Settings,
+    db: Database,
+    *,
+    clock: Callable[[], dt.datetime] = real_now,
+    wake: Callable[[], None] = lambda: None,
+) -> Runtime:
+    """The scheduler's due work with this configuration's channels: `serve`'s background jobs,
+    `jobs run` and `jobs run-once` all run this one."""
+    return scheduler_runtime(settings, db, renderers=prompt_renderers(settings), clock=clock, wake=wake)

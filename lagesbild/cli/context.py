@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import click
@@ -32,9 +32,14 @@ class CliError(click.ClickException):
 class CliContext:
     settings: Settings
     organisation: str
+    # The real clock, or LAGESBILD_NOW's (tests and demos), started when the command starts.
+    clock: Callable[[], dt.datetime] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.clock = self.settings.clock()
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC)
+        return self.clock()
 
     def today(self) -> dt.date:
         return self.now().astimezone(self.settings.tz).date()

@@ -8,7 +8,6 @@ import click
 
 from lagesbild.cli.context import CliContext, pass_cli
 from lagesbild.cli.display import cycle_json, cycle_line
-from lagesbild.operations.cycle_messages import enqueue_deadline_summary, enqueue_prompts
 from lagesbild.operations.cycles import close_cycle, list_cycles, open_cycle, plan
 from lagesbild.operations.groups import find_group
 from lagesbild.operations.scope import organisation_named
@@ -32,12 +31,13 @@ def plan_command(ctx: CliContext, group: str | None, count: int) -> None:
 
     async def work(db: Database) -> tuple[str, list]:  # type: ignore[type-arg]
         found = await find_group(db, ctx.organisation, group)
-        return found.name, await plan(db, found, count=count, now=ctx.now(), tz=ctx.settings.tz)
+        return found.name, await plan(db, found, count=count, now=now, tz=ctx.settings.tz)
 
+    now = ctx.now()
     name, rows = ctx.run(work)
     click.echo(f"{len(rows)} cykler för {name}:")
     for row in rows:
-        click.echo(cycle_line(name, row.cycle, ctx.settings.tz, row.plan))
+        click.echo(cycle_line(name, row.cycle, ctx.settings.tz, row.plan, now=now))
 
 
 @command.command("list")
@@ -67,22 +67,22 @@ def list_command(ctx: CliContext, group: str | None, as_json: bool) -> None:
 @click.option("--cycle", "cycle_id", type=int, help="Cykelns id (standard: nästa planerade).")
 @pass_cli
 def open_command(ctx: CliContext, group: str | None, cycle_id: int | None) -> None:
-    """Öppna en cykel nu, före schemat."""
+    """Öppna en cykel nu, före schemat (planerar nästa om ingen är planerad)."""
 
     async def work(db: Database):  # type: ignore[no-untyped-def]
         found = await find_group(db, ctx.organisation, group)
         from lagesbild.wiring import prompt_renderers  # loads Teams and email code only when needed
 
-        cycle = await open_cycle(db, found, now=ctx.now(), cycle_id=cycle_id)
-        queued = await enqueue_prompts(
-            db, cycle, renderers=prompt_renderers(ctx.settings), tz=ctx.settings.tz
-        )
-        return found.name, cycle, queued
+        opened = await open_cycle(
+            db, found, now=ctx.now(), tz=ctx.settings.tz, renderers=prompt_renderers(ctx.settings),
+            cycle_id=cycle_id,
+        )  # fmt: skip
+        return found.name, opened
 
-    name, cycle, queued = ctx.run(work)
-    click.echo("Cykeln är öppnad:")
-    click.echo(cycle_line(name, cycle, ctx.settings.tz))
-    click.echo(f"{queued} utskick med frågorna ligger i kön (lagesbild outbox list).")
+    name, opened = ctx.run(work)
+    click.echo("Ingen cykel var planerad; nästa är planerad och öppnad:" if opened.planned else "Cykeln är öppnad:")
+    click.echo(cycle_line(name, opened.cycle, ctx.settings.tz))
+    click.echo(f"{opened.prompts} utskick med frågorna ligger i kön (lagesbild outbox list).")
 
 
 @command.command("close")
@@ -94,10 +94,9 @@ def close_command(ctx: CliContext, group: str | None, cycle_id: int | None) -> N
 
     async def work(db: Database):  # type: ignore[no-untyped-def]
         found = await find_group(db, ctx.organisation, group)
-        cycle = await close_cycle(db, found, now=ctx.now(), cycle_id=cycle_id)
-        # As at the deadline: the coordinator's summary now; the digest follows with the scheduler.
-        await enqueue_deadline_summary(db, cycle, tz=ctx.settings.tz)
-        return found.name, cycle
+        # As at the deadline: the coordinator's summary with it; the digest follows with the scheduler.
+        closed = await close_cycle(db, found, now=ctx.now(), tz=ctx.settings.tz, cycle_id=cycle_id)
+        return found.name, closed.cycle
 
     name, cycle = ctx.run(work)
     click.echo("Cykeln är stängd:")

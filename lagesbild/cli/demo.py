@@ -80,7 +80,7 @@ async def serve_with_playground(
         raise CliError(str(exc)) from None
     # The demo's scheduler looks for due work every 10 s, so a closed period's digest shows soon.
     settings = ctx.settings.model_copy(update={"scheduler_interval_seconds": 10})
-    app = create_app(settings, dev=True, database_url=url)
+    app = create_app(settings, dev=True, database_url=url, clock=ctx.clock)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     try:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from typing import Any
 
 from reporting.formatting import format_datetime, format_day, format_period
-from reporting.model import Cycle, Member, ReportingGroup
+from reporting.model import Cycle, CycleState, Member, ReportingGroup
 from reporting.planning import PlannedCycle
 
 STATE_WORDS = {"planned": "planerad", "open": "öppen", "closed": "stängd", "digested": "sammanställd"}
@@ -32,11 +33,29 @@ def cycle_json(group: str, cycle: Cycle) -> dict[str, Any]:
     }
 
 
-def cycle_line(group: str, cycle: Cycle, tz: zoneinfo.ZoneInfo, plan: PlannedCycle | None = None) -> str:
+def _opening(cycle: Cycle, tz: zoneinfo.ZoneInfo, now: dt.datetime | None) -> str:
+    if cycle.opened_at:
+        return f"öppnad {format_datetime(cycle.opened_at.astimezone(tz))}"
+    opens = format_datetime(cycle.opens_at.astimezone(tz))
+    if now is not None and cycle.state is CycleState.PLANNED and cycle.opens_at <= now:
+        return f"öppnas så snart schemaläggaren kör (utskickstiden {opens} har passerat)"
+    return f"öppnas {opens}"
+
+
+def cycle_line(
+    group: str,
+    cycle: Cycle,
+    tz: zoneinfo.ZoneInfo,
+    plan: PlannedCycle | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> str:
+    """One cycle for the terminal; with `now`, a planned cycle whose prompt time has passed
+    says that it opens when the scheduler next runs."""
     local = lambda moment: format_datetime(moment.astimezone(tz))  # noqa: E731
     line = (
         f"{cycle.id:>4}  {group:<6} {format_period(cycle.period_from, cycle.period_to):<24} "
-        + (f"öppnad {local(cycle.opened_at)}" if cycle.opened_at else f"öppnas {local(cycle.opens_at)}")
+        + _opening(cycle, tz, now)
         + f" · sista dag {local(cycle.deadline)} · "
         f"möte {local(cycle.meeting_at)}  [{STATE_WORDS[cycle.state.value]}]"
     )

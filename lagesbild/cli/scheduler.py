@@ -9,8 +9,9 @@ import click
 
 from lagesbild.cli.context import CliContext, pass_cli
 from lagesbild.cli.leading import run_while_leading
-from lagesbild.jobs import Runtime, register_runtime, run_due_work, unregister_runtime
+from lagesbild.jobs import register_runtime, run_due_work, unregister_runtime
 from lagesbild.scheduler import create_scheduler
+from lagesbild.wiring import jobs_runtime
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -27,10 +28,15 @@ def run_once_command(ctx: CliContext) -> None:
     """Gör det som är förfallet nu, en gång (säkert att köra flera gånger)."""
 
     async def work(db: Database):  # type: ignore[no-untyped-def]
-        return await run_due_work(Runtime(db=db, tz=ctx.settings.tz))
+        # The same due work as `serve`; what it queues waits in the outbox for whichever
+        # process dispatches (`serve` or `outbox run`).
+        return await run_due_work(jobs_runtime(ctx.settings, db, clock=ctx.clock))
 
     done = ctx.run(work)
     click.echo(f"{done.planned} planerade, {len(done.opened)} öppnade, {len(done.closed)} stängda cykler.")
+    for opened in done.repaired:
+        click.echo(f"Cykel {opened.cycle.id} var öppen utan utskick med frågorna; {opened.prompts} ligger nu i kön.")
+    click.echo(f"{done.queued} meddelanden lades i utkorgen (lagesbild outbox list).")
 
 
 @command.command("run")
@@ -40,7 +46,7 @@ def run_command(ctx: CliContext) -> None:
 
     async def work(db: Database) -> None:
         key = "cli"
-        register_runtime(key, Runtime(db=db, tz=ctx.settings.tz))
+        register_runtime(key, jobs_runtime(ctx.settings, db, clock=ctx.clock))
 
         async def schedule(stop: asyncio.Event) -> None:
             scheduler = create_scheduler(

@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 def command(ctx: CliContext, dev: bool, host: str, port: int, no_jobs: bool) -> None:
     """Starta boten: POST /api/messages, GET /healthz, GET /metrics."""
     settings = ctx.settings
+    if settings.fake_now is not None and not dev:
+        raise CliError(
+            "Boten startar inte: LAGESBILD_NOW är satt (en låtsad klocka för tester och demo). Ta bort den ur "
+            "miljön eller .env, eller starta med --dev."
+        )
     if not settings.has_app_credentials and not dev:
         raise CliError(
             "Boten startar inte: MicrosoftAppId och MicrosoftAppPassword saknas, så anrop från Teams kan inte "
@@ -44,6 +49,8 @@ def command(ctx: CliContext, dev: bool, host: str, port: int, no_jobs: bool) -> 
     ctx.check_database()
     from bot.app import create_app
 
-    app = create_app(settings, dev=dev, start_jobs=not no_jobs)
+    if settings.fake_now is not None:
+        click.echo(f"Klockan är låtsad (LAGESBILD_NOW): den startar vid {settings.fake_now.isoformat()}.", err=True)
+    app = create_app(settings, dev=dev, start_jobs=not no_jobs, clock=ctx.clock)
     click.echo(f"Lägesbild lyssnar på http://{host}:{port}/api/messages")
     web.run_app(app, host=host, port=port, print=None, handle_signals=True)

@@ -4,6 +4,10 @@ dedupe key, so a rerun of a job (or two schedulers) queues each message once.
 
 Prompts are channel-specific (a Teams card, an email with the reply form); each channel
 registers a `PromptRenderer`. Reminders and the summary are plain notices.
+
+`queue_prompts` and `queue_deadline_summary` work inside the caller's session, so that
+opening and closing a cycle (`lagesbild.operations.cycles`) queue them in the transaction of
+the state change.
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from lagesbild.operations.notify import notice
-from lagesbild.operations.priorities import priority_lines
+from reporting.bra import wording
 from reporting.formatting import format_datetime, format_period
 from reporting.model import Channel, Cycle, CycleState, Member, ReportingGroup, Role
 from reporting.outbox import MessageKind, NewMessage
@@ -30,6 +36,7 @@ from storage.repositories import (
     QuestionnaireRepository,
     SubmissionRepository,
 )
+from storage.repositories.priorities import PriorityRepository
 
 log = logging.getLogger(__name__)
 
@@ -46,23 +53,33 @@ class PromptRenderer(Protocol):
     ) -> NewMessage: ...
 
 
+Renderers = Mapping[Channel, PromptRenderer]
+
+
+async def _members_of(s: AsyncSession, group: ReportingGroup) -> list[Member]:
+    ids = await GroupRepository(s).member_ids(group.id)
+    return [m for m in await MemberRepository(s).by_ids(ids) if m.active]
+
+
 async def _group_members(db: Database, group: ReportingGroup) -> list[Member]:
     async with db.session(readonly=True) as s:
-        ids = await GroupRepository(s).member_ids(group.id)
-        return [m for m in await MemberRepository(s).by_ids(ids) if m.active]
+        return await _members_of(s, group)
 
 
-async def enqueue_prompts(
-    db: Database, cycle: Cycle, *, renderers: dict[Channel, PromptRenderer], tz: zoneinfo.ZoneInfo
+async def queue_prompts(
+    s: AsyncSession, cycle: Cycle, *, renderers: Renderers, tz: zoneinfo.ZoneInfo, now: dt.datetime
 ) -> int:
-    """One prompt per active reporter of the cycle's group who is not away."""
-    async with db.session(readonly=True) as s:
-        group = await GroupRepository(s).get(cycle.group_id)
-        questionnaire = await QuestionnaireRepository(s).get(cycle.questionnaire_id)
-    today = dt.datetime.now(dt.UTC).astimezone(tz).date()
-    priorities = await priority_lines(db, group.organisation_id, today)
+    """Within the session `s`: one prompt per active reporter of the cycle's group who is not
+    away, rendered for the member's channel (the dedupe key `prompt:{cycle}:{member}` keeps it
+    to one per person, whoever queues it). Returns how many were added."""
+    group = await GroupRepository(s).get(cycle.group_id)
+    questionnaire = await QuestionnaireRepository(s).get(cycle.questionnaire_id)
+    today = now.astimezone(tz).date()
+    current = await PriorityRepository(s).current(group.organisation_id, today)
+    priorities = [wording.priority_line(p) for p in current]  # as `priorities.priority_lines`, in this session
     messages = []
-    for member in await _group_members(db, group):
+    # In member order, so two sessions inserting the same keys never wait on each other crosswise.
+    for member in sorted(await _members_of(s, group), key=lambda m: m.id):
         if Role.REPORTER not in member.roles or member.is_away(today):
             continue
         renderer = renderers.get(member.channel)
@@ -76,10 +93,18 @@ async def enqueue_prompts(
                 member=member, group=group, cycle=cycle, questionnaire=questionnaire, priorities=priorities
             )
         )
-    async with db.session() as s:
-        added = await OutboxRepository(s).enqueue(messages)
-    log.info("cycle %s: %d prompts queued", cycle.id, added)
+    added = await OutboxRepository(s).enqueue(messages, now=now)
+    log.log(logging.INFO if added else logging.DEBUG, "cycle %s: %d prompts queued", cycle.id, added)
     return added
+
+
+async def enqueue_prompts(
+    db: Database, cycle: Cycle, *, renderers: Renderers, tz: zoneinfo.ZoneInfo, now: dt.datetime | None = None
+) -> int:
+    """`queue_prompts` in a transaction of its own, for a cycle that is already open.
+    Opening a cycle queues its prompts itself (`lagesbild.operations.cycles`)."""
+    async with db.session() as s:
+        return await queue_prompts(s, cycle, renderers=renderers, tz=tz, now=now or dt.datetime.now(dt.UTC))
 
 
 async def enqueue_due_reminders(db: Database, *, now: dt.datetime, tz: zoneinfo.ZoneInfo) -> int:
@@ -122,7 +147,7 @@ async def _remind(db: Database, group: ReportingGroup, cycle: Cycle, *, hours: i
                    text=text.strip(), dedupe_key=f"reminder:{cycle.id}:{member.id}:{hours}", cycle_id=cycle.id)
         )  # fmt: skip
     async with db.session() as s:
-        return await OutboxRepository(s).enqueue(messages)
+        return await OutboxRepository(s).enqueue(messages, now=now)
 
 
 def _names(members: tuple[Member, ...]) -> str:
@@ -133,14 +158,15 @@ def _names(members: tuple[Member, ...]) -> str:
     return ", ".join(name(m) for m in members) or "–"
 
 
-async def enqueue_deadline_summary(db: Database, cycle: Cycle, *, tz: zoneinfo.ZoneInfo) -> int:
-    """At the deadline: to the coordinator and deputy, who reported, who reported nothing,
-    who did not answer and who is away."""
-    async with db.session(readonly=True) as s:
-        group = await GroupRepository(s).get(cycle.group_id)
-        submissions = await SubmissionRepository(s).for_cycle(cycle.id)
-        organisation_members = await MemberRepository(s).all(group.organisation_id, active_only=True)
-    members = await _group_members(db, group)
+async def queue_deadline_summary(
+    s: AsyncSession, cycle: Cycle, *, tz: zoneinfo.ZoneInfo, now: dt.datetime
+) -> int:
+    """Within the session `s`, at the deadline: to the coordinator and deputy, who reported, who
+    reported nothing, who did not answer and who is away (once per lead: `summary:{cycle}:{lead}`)."""
+    group = await GroupRepository(s).get(cycle.group_id)
+    submissions = await SubmissionRepository(s).for_cycle(cycle.id)
+    organisation_members = await MemberRepository(s).all(group.organisation_id, active_only=True)
+    members = await _members_of(s, group)
     response = response_of(members, submissions, on=cycle.deadline.astimezone(tz).date())
     period = format_period(cycle.period_from, cycle.period_to)
     text = "\n\n".join(
@@ -160,5 +186,13 @@ async def enqueue_deadline_summary(db: Database, cycle: Cycle, *, tz: zoneinfo.Z
                dedupe_key=f"summary:{cycle.id}:{lead.id}", cycle_id=cycle.id)
         for lead in leads
     ]  # fmt: skip
+    return await OutboxRepository(s).enqueue(messages, now=now)
+
+
+async def enqueue_deadline_summary(
+    db: Database, cycle: Cycle, *, tz: zoneinfo.ZoneInfo, now: dt.datetime | None = None
+) -> int:
+    """`queue_deadline_summary` in a transaction of its own. Closing a cycle queues the
+    summary itself (`lagesbild.operations.cycles`)."""
     async with db.session() as s:
-        return await OutboxRepository(s).enqueue(messages)
+        return await queue_deadline_summary(s, cycle, tz=tz, now=now or dt.datetime.now(dt.UTC))

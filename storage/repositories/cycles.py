@@ -123,6 +123,28 @@ class CycleRepository:
         )
         return [_to_domain(r) for r in rows]
 
+    async def open_before_deadline(self, now: dt.datetime) -> list[Cycle]:
+        """Open cycles whose deadline has not passed, in every group."""
+        rows = await self.session.scalars(
+            select(CycleRow)
+            .where(CycleRow.state == CycleState.OPEN.value, CycleRow.deadline > now)
+            .order_by(CycleRow.id)
+        )
+        return [_to_domain(r) for r in rows]
+
+    async def lock(self, cycle_id: int) -> Cycle:
+        """The cycle, read afresh and locked until the transaction ends (SELECT … FOR UPDATE on
+        PostgreSQL; on SQLite the write transaction already holds the database's write lock)."""
+        row = await self.session.scalar(
+            select(CycleRow)
+            .where(CycleRow.id == cycle_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if row is None:
+            raise NotFound(f"Cykel {cycle_id} finns inte")
+        return _to_domain(row)
+
     async def due_to_close(self, now: dt.datetime) -> list[Cycle]:
         """Open cycles past their deadline, and planned ones whose whole window passed unopened."""
         rows = await self.session.scalars(

@@ -376,6 +376,22 @@ class OutboxRepository:
         )
         return [(r.attempt, r.outcome, r.status_code, r.detail) for r in rows]
 
+    async def any_for_cycle(self, cycle_id: int, kind: MessageKind, member_ids: Collection[int]) -> bool:
+        """Whether one of these members has a message of `kind` about the cycle, in any state
+        (looked up through the members' index, not a scan of the whole outbox)."""
+        if not member_ids:
+            return False
+        found = await self.session.scalar(
+            select(OutboxMessageRow.id)
+            .where(
+                OutboxMessageRow.member_id.in_(list(member_ids)),
+                OutboxMessageRow.kind == kind.value,
+                OutboxMessageRow.cycle_id == cycle_id,
+            )
+            .limit(1)
+        )
+        return found is not None
+
     async def count(self, state: DeliveryState | None = None) -> int:
         stmt = select(func.count()).select_from(OutboxMessageRow)
         if state is not None:

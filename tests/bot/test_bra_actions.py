@@ -18,7 +18,7 @@ from reporting.model import Answer, Channel
 from storage.database import Database
 from storage.repositories import MemberRepository, OutboxRepository, TeamsRepository
 from storage.repositories.teams import LinkedChannel
-from tests.world import TENANT, Municipality, TeamsUser, card_text, input_ids
+from tests.world import TENANT, TZ, Municipality, TeamsUser, card_text, input_ids
 
 BRA = "19:bra@thread.tacv2"
 
@@ -44,7 +44,7 @@ async def escalated(anna: TeamsUser, municipality: Municipality, db: Database) -
         assert member is not None
         context = await report_context(db, member, cycle)
         await save_report(db, context, answers, channel=Channel.EMAIL, submit=True, now=now)
-    await close_cycle(db, municipality.group, now=now)
+    await close_cycle(db, municipality.group, now=now, tz=TZ)
     await digest_for_cycle(db, cycle, now=now)
     await set_assessment(
         db, cycle_id=cycle, question="1", level="red", comment="Brå behöver besluta", now=now

@@ -16,7 +16,7 @@ from lagesbild.operations.escalation_delivery import deliver_escalations
 from reporting.digest.assessment import VERB_ASSESS
 from storage.database import Database
 from storage.repositories import OutboxRepository, TeamsRepository
-from tests.world import TENANT, Municipality, TeamsUser, card_text
+from tests.world import TENANT, TZ, Municipality, TeamsUser, card_text
 
 EST_CHANNEL = "19:est@thread.tacv2"
 BRA_CHANNEL = "19:bra@thread.tacv2"
@@ -64,7 +64,7 @@ async def test_a_red_assessment_puts_the_escalation_card_in_the_bra_channel(
     cycle = municipality.cycle.id
     await anna.press(VERB_SUBMIT, {"cycle": cycle, "q1_observations": "Bränder i soprum vid Brunnsparken, "
                                    "ring 070-123 45 67", "q1_confirm_personal_data": "true", "q1_impact": "5"})  # fmt: skip
-    await close_cycle(db, municipality.group, now=dt.datetime.now(dt.UTC))
+    await close_cycle(db, municipality.group, now=dt.datetime.now(dt.UTC), tz=TZ)
     await digest_for_cycle(db, cycle, now=dt.datetime.now(dt.UTC))
     cecilia = TeamsUser(bot, user_id="29:cecilia", aad_object_id="aad-cecilia", name="Cecilia Carlsson")
     await cecilia.press(VERB_ASSESS, {"cycle": cycle, "question": "1", "assess_q1_level": "red",

@@ -12,13 +12,13 @@ from lagesbild.operations.cycles import close_cycle
 from lagesbild.operations.digest import digest_for_cycle
 from reporting.digest.assessment import VERB_ASSESS, VERB_ESCALATE
 from storage.database import Database
-from tests.world import Municipality, TeamsUser, card_text, input_ids
+from tests.world import TZ, Municipality, TeamsUser, card_text, input_ids
 
 
 async def closed_with_a_report(anna: TeamsUser, municipality: Municipality, db: Database) -> None:
     await anna.press(VERB_SUBMIT, {"cycle": municipality.cycle.id, "q1_observations": "Bränder i soprum på Östermalm",
                                    "q1_impact": "4", "q7_comment": "Nattvandring"})  # fmt: skip
-    await close_cycle(db, municipality.group, now=dt.datetime.now(dt.UTC))
+    await close_cycle(db, municipality.group, now=dt.datetime.now(dt.UTC), tz=TZ)
     await digest_for_cycle(db, municipality.cycle.id, now=dt.datetime.now(dt.UTC))
 
 

@@ -10,7 +10,7 @@ from reporting.model import SubmissionState
 from storage.database import Database
 from storage.repositories import MemberRepository, OutboxRepository, SubmissionRepository
 from tests.conftest import table_count
-from tests.world import Municipality, TeamsUser, card_text, input_ids, input_values
+from tests.world import TZ, Municipality, TeamsUser, card_text, input_ids, input_values
 
 
 def three_answers(cycle: int) -> dict[str, Any]:
@@ -128,7 +128,7 @@ async def test_a_closed_cycle_says_so(anna: TeamsUser, municipality: Municipalit
 
     from lagesbild.operations.cycles import close_cycle
 
-    await close_cycle(db, municipality.group, now=dt.datetime.now(dt.UTC))
+    await close_cycle(db, municipality.group, now=dt.datetime.now(dt.UTC), tz=TZ)
     card = await anna.press(VERB_SUBMIT, three_answers(municipality.cycle.id))
     assert "är stängd" in card_text(card)
     assert await table_count(db, "submissions") == 0

@@ -126,7 +126,7 @@ async def test_a_reply_maps_to_its_cycle_by_in_reply_to_when_the_subject_lost_th
 async def test_after_the_deadline_the_sender_is_told_and_nothing_is_stored(
     db: Database, municipality: Municipality
 ) -> None:
-    await close_cycle(db, municipality.group, now=dt.datetime.now(dt.UTC))
+    await close_cycle(db, municipality.group, now=dt.datetime.now(dt.UTC), tz=TZ)
     raw = fixture_mail(
         "outlook_sv_above_quote", sender="Bo Berg <bo@fagersta.se>", cycle_id=municipality.cycle.id
     )

@@ -16,7 +16,7 @@ from lagesbild.operations.members import import_members
 from storage.database import Database
 from storage.repositories import GroupRepository, OutboxRepository, TeamsRepository
 from storage.repositories.teams import TeamsTeam
-from tests.world import TENANT, Municipality, TeamsUser
+from tests.world import TENANT, TZ, Municipality, TeamsUser
 
 
 async def test_the_digest_goes_to_the_leads_and_the_channel_once(
@@ -31,7 +31,7 @@ async def test_the_digest_goes_to_the_leads_and_the_channel_once(
         await TeamsRepository(s).save_team(TeamsTeam("19:team@thread.tacv2", None, "Fagersta", TENANT,
                                                      "https://smba.example/emea/", "28:bot", "19:team@thread.tacv2"))  # fmt: skip
     now = dt.datetime.now(dt.UTC)
-    await close_cycle(db, municipality.group, now=now)
+    await close_cycle(db, municipality.group, now=now, tz=TZ)
     queued = await deliver_due_digests(db, now=now)
     assert queued >= 3
     assert await deliver_due_digests(db, now=now) == 0, "built and queued once"
@@ -57,7 +57,7 @@ async def test_the_digest_can_wait_until_some_hours_before_the_meeting(
 ) -> None:
     await anna.press(VERB_SUBMIT, {"cycle": municipality.cycle.id, "q1_observations": "Klotter", "q1_impact": "2"})
     now = dt.datetime.now(dt.UTC)
-    await close_cycle(db, municipality.group, now=now)
+    await close_cycle(db, municipality.group, now=now, tz=TZ)
     wait = dt.timedelta(hours=2)
     meeting = municipality.cycle.meeting_at
     assert meeting - wait > now, "the fixture's meeting is more than two hours away"

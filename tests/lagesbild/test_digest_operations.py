@@ -109,7 +109,7 @@ async def test_a_bad_line_imports_nothing_and_every_bad_line_is_named(db: Databa
 async def test_reports_for_an_open_cycle_are_refused(db: Database) -> None:
     group = await seed_est(db)
     await plan(db, group, count=1, now=NOW, tz=TZ)
-    cycle = await open_cycle(db, group, now=NOW)
+    cycle = (await open_cycle(db, group, now=NOW, tz=TZ, renderers={})).cycle
     line = json.dumps({"reporter": "anna@fagersta.se",
                        "period": {"from": str(cycle.period_from), "to": str(cycle.period_to)},
                        "answers": {"1": {"observations": "x"}}})  # fmt: skip
@@ -157,7 +157,7 @@ async def test_a_digest_is_built_once_frozen_and_the_cycle_is_digested(db: Datab
 async def test_an_open_cycle_is_not_digested_but_can_be_previewed(db: Database) -> None:
     group = await seed_est(db)
     await plan(db, group, count=1, now=NOW, tz=TZ)
-    cycle = await open_cycle(db, group, now=NOW)
+    cycle = (await open_cycle(db, group, now=NOW, tz=TZ, renderers={})).cycle
     with pytest.raises(ConflictError, match="är öppen"):
         await digest_for_cycle(db, cycle.id, now=NOW)
     built, _ = await build(db, cycle.id)
@@ -246,7 +246,7 @@ async def test_assessments_are_checked(db: Database) -> None:
     with pytest.raises(InputError, match="för lång"):
         await set_assessment(db, cycle_id=6, question="1", level="red", comment="x" * 2001, now=NOW)
     await plan(db, group, count=1, now=NOW, tz=TZ)
-    cycle = await open_cycle(db, group, now=NOW)
+    cycle = (await open_cycle(db, group, now=NOW, tz=TZ, renderers={})).cycle
     with pytest.raises(ConflictError, match="inte stängd"):
         await set_assessment(db, cycle_id=cycle.id, question="1", level="red", comment=None, now=NOW)
 

@@ -40,12 +40,12 @@ async def test_sigkill_during_feedback_fan_out_then_restart_sends_every_feedback
             await GroupRepository(s).add_members(group.id, [r.member_id for r in reporters])
             members = {m.id: m for m in await MemberRepository(s).by_ids([r.member_id for r in reporters])}
         await plan(db, group, count=1, now=now, tz=TZ)
-        cycle = await open_cycle(db, group, now=now)
+        cycle = (await open_cycle(db, group, now=now, tz=TZ, renderers={})).cycle
         for r in reporters:
             context = await report_context(db, members[r.member_id], cycle.id)
             await save_report(db, context, {"1": Answer("1", observations=f"Skadegörelse i trapphus {r.member_id}",
                                                         impact=3)}, channel=Channel.TEAMS, submit=True, now=now)  # fmt: skip
-        await close_cycle(db, group, now=now)
+        await close_cycle(db, group, now=now, tz=TZ)
         decided = await create_decision(db, decision_input(
             title="Ökad tillsyn i trapphusen", kind="atgard", meeting_date=now.date(), owner="fastighet",
             cycle_id=cycle.id, question="1"), now=now, organisation_id=group.organisation_id)  # fmt: skip

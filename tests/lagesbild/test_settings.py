@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,22 @@ def test_env_example_lists_every_setting() -> None:
 
     for field in Settings.model_fields.values():
         assert f"{field.alias}=" in example, field.alias
+
+
+def test_lagesbild_now_starts_a_clock_there_that_advances(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAGESBILD_NOW", "2030-11-11T08:01:00+01:00")
+    clock = load_settings().clock()
+    first = clock()
+    assert dt.timedelta(0) <= first - dt.datetime(2030, 11, 11, 7, 1, tzinfo=dt.UTC) < dt.timedelta(seconds=5)
+    assert first.utcoffset() == dt.timedelta(0)
+    time.sleep(0.01)
+    assert clock() > first, "it advances in real time"
+    monkeypatch.setenv("LAGESBILD_NOW", "")
+    assert load_settings().fake_now is None, "empty (as in .env.example) is the real clock"
+
+
+def test_lagesbild_now_without_an_offset_fails_naming_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAGESBILD_NOW", "2030-11-11T08:01:00")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "LAGESBILD_NOW" in str(caught.value) and "offset" in str(caught.value)
