@@ -28,13 +28,8 @@ import re
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
-from typing import Any
-
-from inscriptis import get_text
-from inscriptis.css_profiles import CSS_PROFILES
-from inscriptis.html_properties import Display
-from inscriptis.model.config import ParserConfig
-from inscriptis.model.html_element import HtmlElement
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from intake.message import (
     CLASSIFICATION_HEADERS,
@@ -43,6 +38,9 @@ from intake.message import (
     InboundEmail,
     Problem,
 )
+
+if TYPE_CHECKING:
+    from inscriptis.model.config import ParserConfig
 
 _MSGID_RE = re.compile(r"<[^<>\s]+>")
 _MOJIBAKE_RE = re.compile("Ã[\u0080-\u00bf\u0152-\u2122]|â€")
@@ -326,14 +324,19 @@ def _filename(part: Message) -> str | None:
     return str(name) if name else None
 
 
+@cache
 def _html_config() -> ParserConfig:
+    """inscriptis (and lxml under it) is imported here, at the first HTML-only mail: most
+    mail has a plain-text part, and `parse-email` starts faster without it."""
+    from inscriptis.css_profiles import CSS_PROFILES
+    from inscriptis.html_properties import Display
+    from inscriptis.model.config import ParserConfig
+    from inscriptis.model.html_element import HtmlElement
+
     css = CSS_PROFILES["strict"].copy()
     for tag in ("noscript", "template", "object", "iframe"):
         css[tag] = HtmlElement(display=Display.none)
     return ParserConfig(css=css)
-
-
-_HTML_CONFIG = _html_config()
 
 
 def html_to_text(html: str, problems: _Collector | None = None) -> str:
@@ -341,7 +344,9 @@ def html_to_text(html: str, problems: _Collector | None = None) -> str:
     if not html.strip():
         return ""
     try:
-        return get_text(html, _HTML_CONFIG)
+        from inscriptis import get_text
+
+        return get_text(html, _html_config())
     except Exception as exc:  # inscriptis/lxml on hostile markup
         if problems is not None:
             problems.add("html_to_text", type(exc).__name__)

@@ -1,26 +1,27 @@
 """`lagesbild parse-email` and `lagesbild intake ingest|poll|quarantine`: thin wrappers over
 `intake.parse`, `intake.pipeline` and the mailbox poller (`intake.config`).
 
-`parse-email` reads nothing but the file: no database, no settings beyond the locale.
+`parse-email` reads nothing but the file: no database, no settings. So that it starts
+quickly, this module imports only the parse path; the pipeline, the database and the
+mailbox clients are imported inside the commands that use them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from intake import config as mail_config
 from intake.parse import parse_email
-from intake.pipeline import IngestResult, ingest, release
 from intake.receipts import answer_lines, warning_lines
 from lagesbild.cli.context import CliContext, CliError, pass_cli
-from lagesbild.settings import SettingsError
 from reporting.questionnaire import PRESET_NAMES, load_preset
-from storage.database import Database
-from storage.repositories.inbound import InboundRepository, InboundStatus
+
+if TYPE_CHECKING:
+    from intake.outcome import IngestResult
+    from storage.database import Database
 
 STATUS_TEXT = {
     "stored": "sparad",
@@ -86,12 +87,15 @@ def intake_group() -> None:
 @pass_cli
 def ingest_command(ctx: CliContext, files: tuple[Path, ...]) -> None:
     """Behandla mejl från filer (.eml) som om de kommit till brevlådan."""
+    from intake.pipeline import ingest
+
     settings = ctx.settings
+    now = ctx.clock  # None: each file at the time it is read
 
     async def work(db: Database) -> list[tuple[Path, IngestResult]]:
         results = []
         for path in files:
-            result = await ingest(db, path.read_bytes(), source="file", mailbox_ref=str(path)[:500], tz=settings.tz,
+            result = await ingest(db, path.read_bytes(), source="file", mailbox_ref=str(path)[:500], now=now, tz=settings.tz,
                                   organisation=ctx.organisation, keep_attachments=settings.mail_keep_attachments)  # fmt: skip
             results.append((path, result))
         return results
@@ -105,6 +109,11 @@ def ingest_command(ctx: CliContext, files: tuple[Path, ...]) -> None:
 @pass_cli
 def poll_command(ctx: CliContext, once: bool) -> None:
     """Läs nya mejl i brevlådan (IMAP eller Microsoft Graph enligt inställningarna)."""
+    import asyncio
+
+    from intake import config as mail_config
+    from lagesbild.settings import SettingsError
+
     settings = ctx.settings
     if settings.mail_receive == "none":
         raise CliError("Ingen brevlåda är inställd: sätt LAGESBILD_MAIL_RECEIVE=imap eller graph.")
@@ -144,6 +153,7 @@ def quarantine_group() -> None:
 @pass_cli
 def quarantine_list(ctx: CliContext, as_json: bool) -> None:
     """Visa mejlen i karantän."""
+    from storage.repositories.inbound import InboundRepository, InboundStatus
 
     async def work(db: Database) -> list[dict[str, object]]:
         async with db.session(readonly=True) as s:
@@ -170,5 +180,8 @@ def quarantine_list(ctx: CliContext, as_json: bool) -> None:
 @pass_cli
 def quarantine_release(ctx: CliContext, inbound_id: int) -> None:
     """Behandla ett mejl i karantän som avsändarens svar (när hen lagts till som medlem)."""
-    result = ctx.run(lambda db: release(db, inbound_id, tz=ctx.settings.tz, organisation=ctx.organisation))
+    from intake.pipeline import release
+
+    result = ctx.run(lambda db: release(db, inbound_id, now=ctx.now(), tz=ctx.settings.tz,
+                                        organisation=ctx.organisation))  # fmt: skip
     click.echo(f"Mejl {inbound_id}: {_describe(result)}")
