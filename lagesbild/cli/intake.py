@@ -4,11 +4,16 @@
 `parse-email` reads nothing but the file: no database, no settings. So that it starts
 quickly, this module imports only the parse path; the pipeline, the database and the
 mailbox clients are imported inside the commands that use them.
+
+`intake ingest` goes on to the next file whatever becomes of one (the pipeline keeps a
+mail it fails on as `failed`); a file that could not be processed at all is named, and
+the command then exits non-zero.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,12 +28,15 @@ if TYPE_CHECKING:
     from intake.outcome import IngestResult
     from storage.database import Database
 
+log = logging.getLogger(__name__)
+
 STATUS_TEXT = {
     "stored": "sparad",
     "closed": "perioden är stängd, inget sparat",
     "quarantined": "i karantän (okänd avsändare)",
     "ignored": "ignorerad",
     "rejected": "inte sparad",
+    "failed": "sparad som den kom",
     "duplicate": "redan behandlad",
     "busy": "behandlas just nu av en annan process",
 }
@@ -42,7 +50,10 @@ def _describe(result: IngestResult) -> str:
         parts.append(KIND_TEXT.get(result.kind, result.kind))
     if result.cycle_id is not None:
         parts.append(f"period {result.cycle_id}")
-    if result.reason and result.status not in ("quarantined",):
+    unknown_sender = result.status == "quarantined" and result.reason.startswith("okänd avsändare")
+    if result.status == "quarantined" and not unknown_sender:
+        parts[0] = "i karantän"  # for another reason, given below
+    if result.reason and not unknown_sender:
         parts.append(result.reason)
     if result.receipt:
         parts.append("svar köat")
@@ -92,16 +103,25 @@ def ingest_command(ctx: CliContext, files: tuple[Path, ...]) -> None:
     settings = ctx.settings
     now = ctx.clock  # None: each file at the time it is read
 
-    async def work(db: Database) -> list[tuple[Path, IngestResult]]:
-        results = []
+    async def work(db: Database) -> int:
+        failures = 0
         for path in files:
-            result = await ingest(db, path.read_bytes(), source="file", mailbox_ref=str(path)[:500], now=now, tz=settings.tz,
-                                  organisation=ctx.organisation, keep_attachments=settings.mail_keep_attachments)  # fmt: skip
-            results.append((path, result))
-        return results
+            try:
+                result = await ingest(db, path.read_bytes(), source="file", mailbox_ref=str(path)[:500], now=now,
+                                      tz=settings.tz, organisation=ctx.organisation,
+                                      keep_attachments=settings.mail_keep_attachments)  # fmt: skip
+            except Exception as exc:  # the database is away, or the file cannot be read: the next file
+                log.exception("%s could not be processed", path)
+                click.echo(f"{path.name}: kunde inte behandlas ({type(exc).__name__}); mejlet finns kvar i filen, "
+                           "se loggen")  # fmt: skip
+                failures += 1
+                continue
+            click.echo(f"{path.name}: {_describe(result)}")
+        return failures
 
-    for path, result in ctx.run(work):
-        click.echo(f"{path.name}: {_describe(result)}")
+    failures = ctx.run(work)
+    if failures:
+        raise CliError(f"{failures} av {len(files)} filer kunde inte behandlas; se loggen.")
 
 
 @intake_group.command("poll")

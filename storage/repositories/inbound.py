@@ -5,7 +5,8 @@ released from quarantine; and the state a mailbox client keeps between polls.
 NOTHING on the unique Message-ID), so of two pollers that fetched the same mail only
 one gets it; the other is told `duplicate` (already finished) or `busy` (another worker
 holds it). A row left in `processing` by a process that died is taken over once its
-claim is older than the lease.
+claim is older than the lease. `keep_failed` is the other door, for a mail the intake
+failed on before or while claiming it: it is kept raw, as `failed`, with the error.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class InboundStatus(enum.StrEnum):
     QUARANTINED = "quarantined"
     IGNORED = "ignored"
     REJECTED = "rejected"
+    FAILED = "failed"  # the intake failed on it: kept raw, the error is the reason
 
 
 class ClaimOutcome(enum.StrEnum):
@@ -167,6 +169,33 @@ class InboundRepository:
             return Claim(ClaimOutcome.BUSY, _record(row))
         previous = _record(row)
         return Claim(ClaimOutcome.TAKEN_OVER, previous)
+
+    async def keep_failed(
+        self,
+        *,
+        message_id: str,
+        source: str,
+        raw: bytes,
+        raw_complete: bool,
+        sender: str,
+        size: int,
+        received_at: dt.datetime,
+        now: dt.datetime,
+        reason: str,
+        mailbox_ref: str | None = None,
+    ) -> tuple[InboundEmailRecord, bool]:
+        """Insert the email as `failed` with `reason`; (the row, True), or (the row already
+        kept under that Message-ID, False): a mail that fails again is kept once."""
+        stmt = insert_for(self.session, InboundEmailRow).values(
+            message_id=message_id, source=source[:20], mailbox_ref=mailbox_ref, sender=sender[:320], subject="",
+            received_at=received_at, size=size, status=InboundStatus.FAILED.value, reason=reason[:4000], raw=raw,
+            raw_complete=raw_complete, problems=[], attachments=[], processed_at=now, created_at=now,
+        )  # fmt: skip
+        stmt = stmt.on_conflict_do_nothing(index_elements=["message_id"]).returning(InboundEmailRow.id)
+        inserted = (await self.session.execute(stmt)).scalar_one_or_none()
+        row = await self._by_message_id(message_id)
+        assert row is not None
+        return _record(row), inserted is not None
 
     async def _by_message_id(self, message_id: str) -> InboundEmailRow | None:
         stmt = select(InboundEmailRow).where(InboundEmailRow.message_id == message_id)
