@@ -57,10 +57,12 @@ from lagesbild.operations.reports import (
     ReportContext,
     current_report,
     member_by_identity,
+    report_at,
     report_context,
     save_report,
 )
-from reporting.model import Answer, Channel, Member, Role
+from reporting.formatting import format_datetime, format_period
+from reporting.model import Answer, Channel, CycleState, Member, Role
 from storage.database import Database, unavailable
 from storage.errors import NotFound
 from storage.repositories import MemberRepository
@@ -228,8 +230,10 @@ async def _keep_failed(db: Database, msg: InboundEmail, exc: Exception, inbound_
 
 async def _process(db: Database, inbound_id: int, msg: InboundEmail, member: Member | None, kind: Kind,
                    kind_reason: str, now: dt.datetime, options: Options, *, saved_at: dt.datetime | None = None,
-                   released: bool = False) -> IngestResult:  # fmt: skip
-    """What becomes of a claimed mail."""
+                   released: bool = False, arrival: tuple[dt.datetime, zoneinfo.ZoneInfo] | None = None,
+                   context: ReportContext | None = None) -> IngestResult:  # fmt: skip
+    """What becomes of a claimed mail. `context` is the report it belongs to when the caller
+    resolved it already; else it is resolved here (by `arrival` for a released mail)."""
     common: dict[str, Any] = {"msg": msg, "kind": kind, "now": now, "released": released}
     if msg.too_deep:  # before anything reads the body again (a bounce's report would)
         outgoing = []
@@ -265,7 +269,7 @@ async def _process(db: Database, inbound_id: int, msg: InboundEmail, member: Mem
         handled = await decision_update(db, inbound_id, msg, member, status, now, options, common)
         if handled is not None:
             return handled
-    context = await _resolve_context(db, msg, member)
+    context = context or await _resolve_context(db, msg, member, arrival=arrival)
     if context is None:
         subject, text = receipts.no_cycle_notice(member)
         log.info("inbound #%d from %s: no open cycle", inbound_id, msg.from_addr)
@@ -356,8 +360,10 @@ async def _referenced_cycle(db: Database, msg: InboundEmail) -> int | None:
     return None
 
 
-async def _resolve_context(db: Database, msg: InboundEmail, member: Member) -> ReportContext | None:
-    """The member's report for the cycle the mail names, else for their open cycle."""
+async def _resolve_context(db: Database, msg: InboundEmail, member: Member, *,
+                           arrival: tuple[dt.datetime, zoneinfo.ZoneInfo] | None = None) -> ReportContext | None:  # fmt: skip
+    """The member's report for the cycle the mail names, else for their open cycle (or, given
+    the `arrival` time, for the cycle whose period covers it)."""
     candidates: list[int] = []
     for cycle_id in (parse_token(msg.subject), await _referenced_cycle(db, msg), parse_token(msg.text)):
         if cycle_id is not None and cycle_id not in candidates:
@@ -367,6 +373,8 @@ async def _resolve_context(db: Database, msg: InboundEmail, member: Member) -> R
             return await report_context(db, member, cycle_id)
         except InputError:
             log.info("mail from %s names cycle %d, which is not theirs", member.email, cycle_id)
+    if arrival is not None:
+        return await report_at(db, member, *arrival)
     return await current_report(db, member)
 
 
@@ -378,7 +386,11 @@ async def release(
     tz: zoneinfo.ZoneInfo = DEFAULT_TZ,
     organisation: str | None = None,
 ) -> IngestResult:
-    """Process a quarantined mail as its sender's report, once the sender is in the directory."""
+    """Process a quarantined mail as its sender's report, once the sender is in the directory.
+
+    The report belongs to the period the mail arrived in (or the cycle it names), not to
+    the one open at release: if that period no longer takes reports, or has not opened yet,
+    the release is refused with the reason and the mail stays in quarantine."""
     now = now or dt.datetime.now(dt.UTC)
     async with db.session(readonly=True) as s:
         try:
@@ -397,10 +409,33 @@ async def release(
     msg = parse_message(raw)
     if msg.too_deep:
         raise InputError(f"Mejl {inbound_id} kan inte släppas: {TOO_DEEP_REASON}.")
+    arrival = (record.received_at, tz)
+    context = None
+    if status_reply(msg) is None:  # a report, not a decision's follow-up
+        context = await _resolve_context(db, msg, member, arrival=arrival)
+        _check_release_period(inbound_id, record.received_at, context, now, tz)
     async with db.session() as s:
         if not await InboundRepository(s).reclaim(inbound_id, from_status=InboundStatus.QUARANTINED, now=now):
             raise InputError(f"Mejl {inbound_id} släpps redan av någon annan.")
     kind = classify(msg, lambda _addr: True).kind
     options = Options(tz=tz, organisation=organisation)
     log.info("quarantined mail #%d from %s released", inbound_id, record.sender)
-    return await _process(db, inbound_id, msg, member, kind, "", now, options, released=True)
+    return await _process(db, inbound_id, msg, member, kind, "", now, options, released=True, arrival=arrival,
+                          context=context)  # fmt: skip
+
+
+def _check_release_period(inbound_id: int, received_at: dt.datetime, context: ReportContext | None,
+                          now: dt.datetime, tz: zoneinfo.ZoneInfo) -> None:  # fmt: skip
+    """Refuse (InputError, in Swedish) a release whose period does not take the report now."""
+    arrived = format_datetime(received_at.astimezone(tz))
+    if context is None:
+        raise InputError(f"Mejl {inbound_id} kom {arrived}, men ingen period som avsändaren rapporterar i täcker "
+                         "den dagen. Mejlet ligger kvar i karantän.")  # fmt: skip
+    cycle = context.cycle
+    period = f"{context.group.name} {format_period(cycle.period_from, cycle.period_to)}"
+    if cycle.state is CycleState.PLANNED:
+        raise InputError(f"Perioden {period} har inte öppnat än; mejlet (kom {arrived}) hör till den. Släpp det "
+                         "när perioden har öppnat. Mejlet ligger kvar i karantän.")  # fmt: skip
+    if not context.is_open(now):
+        raise InputError(f"Perioden {period} är stängd; mejlet (kom {arrived}) kan inte längre räknas till den. "
+                         "Mejlet ligger kvar i karantän.")  # fmt: skip

@@ -199,7 +199,10 @@ def quarantine_list(ctx: CliContext, as_json: bool) -> None:
 @click.argument("inbound_id", type=int, metavar="ID")
 @pass_cli
 def quarantine_release(ctx: CliContext, inbound_id: int) -> None:
-    """Behandla ett mejl i karantän som avsändarens svar (när hen lagts till som medlem)."""
+    """Behandla ett mejl i karantän som avsändarens svar (när hen lagts till som medlem).
+
+    Svaret räknas till perioden då mejlet kom (eller den period det nämner); är den stängd
+    ligger mejlet kvar i karantän."""
     from intake.pipeline import release
 
     result = ctx.run(lambda db: release(db, inbound_id, now=ctx.now(), tz=ctx.settings.tz,
