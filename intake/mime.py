@@ -17,8 +17,8 @@ its body is not parsed.
 
 Every text the record carries is safe to store and to look up: a raw 8-bit byte in a
 header (kept by the parser as a surrogate escape) is decoded like an undeclared body,
-and whatever still is no character (a lone surrogate from UTF-7 or UTF-16, NUL and other
-control characters) is replaced or removed (`safe_text`). A database driver refuses such
+and whatever still cannot be stored (a lone surrogate, NUL and the other control
+characters) is replaced or removed (`safe_text`). A database driver refuses such
 strings, and the mail would be lost at the first lookup.
 
 Nesting is cut off before the parse: the stdlib parser recurses once per level, so a
