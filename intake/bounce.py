@@ -4,6 +4,8 @@ as permanently failed.
 Exchange, Postfix and Gmail all attach a `message/delivery-status` part; the stdlib parses
 it into header blocks, the first about the message and one per recipient. Only permanent
 failures count (Action: failed, or a 5.x.x status): a delayed delivery is still trying.
+What is read is decoded and made storable (`intake.mime.clean_header`): the addresses are
+looked up in the directory, the diagnostic is kept.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import email
 from dataclasses import dataclass
 from email import policy
 from email.message import Message
+
+from intake.mime import clean_header
 
 
 @dataclass(frozen=True)
@@ -25,8 +29,8 @@ def _address(field: str | None) -> str:
     """`rfc822; kent.berg@fagersta.se` → `kent.berg@fagersta.se`."""
     if not field:
         return ""
-    _, _, address = str(field).partition(";")
-    return (address or str(field)).strip().strip("<>").lower()
+    _, _, address = clean_header(str(field)).partition(";")
+    return (address or clean_header(str(field))).strip().strip("<>").lower()
 
 
 def _permanent(block: Message) -> bool:
@@ -49,11 +53,11 @@ def failed_recipients(raw: bytes) -> list[FailedRecipient]:
                 continue
             address = _address(block.get("Final-Recipient")) or _address(block.get("Original-Recipient"))
             if address and "@" in address:
-                diagnostic = str(block.get("Diagnostic-Code", ""))
+                diagnostic = clean_header(str(block.get("Diagnostic-Code", "")))
                 failed.append(
                     FailedRecipient(
                         address=address,
-                        status=str(block.get("Status", "")).strip(),
+                        status=clean_header(str(block.get("Status", ""))).strip(),
                         diagnostic=" ".join(diagnostic.partition(";")[2].split())[:300],
                     )
                 )

@@ -19,6 +19,7 @@ import contextlib
 import datetime as dt
 import logging
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -74,6 +75,7 @@ class Poller:
         keep_attachments: bool = False,
         interval: float = 60.0,
         batch: int = 50,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self.db = db
         self.mailbox = mailbox
@@ -82,6 +84,7 @@ class Poller:
         self.keep_attachments = keep_attachments
         self.interval = interval
         self.batch = batch
+        self.clock = clock
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.rounds = 0
@@ -95,7 +98,7 @@ class Poller:
         for item in items:
             try:
                 result = await ingest(
-                    self.db, item.raw, source=item.source, mailbox_ref=item.mailbox_id,
+                    self.db, item.raw, source=item.source, now=self.clock(), mailbox_ref=item.mailbox_id,
                     received_at=item.received_at, tz=self.tz, organisation=self.organisation,
                     keep_attachments=self.keep_attachments,
                 )  # fmt: skip

@@ -47,8 +47,10 @@ class Attachment:
 class Problem:
     """Something about the message that could not be read as it claimed to be.
 
-    ``code`` is one of: ``too_large``, ``charset``, ``double_encoded``, ``mime_defect``,
-    ``header``, ``no_message_id``, ``no_body``, ``html_to_text``, ``parse_error``.
+    ``code`` is one of: ``too_large``, ``too_deep`` (MIME nested deeper than
+    `intake.mime.MAX_DEPTH`; the body was not read), ``charset``, ``double_encoded``,
+    ``mime_defect``, ``header``, ``no_message_id``, ``no_body``, ``html_to_text``,
+    ``parse_error``.
     """
 
     code: str
@@ -93,6 +95,11 @@ class InboundEmail:
         """The lower-case addresses in To (parsed on access: the parse path never needs them)."""
         unfolded = " ".join(self.to_header.split())
         return tuple(addr.lower() for _name, addr in email.utils.getaddresses([unfolded]) if "@" in addr)
+
+    @property
+    def too_deep(self) -> bool:
+        """Whether the MIME tree was nested too deeply to be read (only the headers were)."""
+        return any(p.code == "too_deep" for p in self.problems)
 
     def header(self, name: str) -> str:
         """A classification header's value, "" when absent."""

@@ -14,6 +14,18 @@ unreadable header falls back to its raw value, and each such step is recorded as
 `Problem`. HTML-only bodies become text with ``inscriptis`` (scripts and styles are
 never rendered). A message over `MAX_PARSED_SIZE` keeps its headers and is flagged;
 its body is not parsed.
+
+Every text the record carries is safe to store and to look up: a raw 8-bit byte in a
+header (kept by the parser as a surrogate escape) is decoded like an undeclared body,
+and whatever still cannot be stored (a lone surrogate, NUL and the other control
+characters) is replaced or removed (`safe_text`). A database driver refuses such
+strings, and the mail would be lost at the first lookup.
+
+Nesting is cut off before the parse: the stdlib parser recurses once per level, so a
+message nested a thousand levels deep costs it a second and then fails. `_too_deep`
+counts the levels first (a cheap count of Content-Type lines; a scan of the boundaries
+only when there are more of those than levels allowed); such a message keeps its headers,
+is flagged ``too_deep`` and its body is not parsed.
 """
 
 from __future__ import annotations
@@ -24,17 +36,13 @@ import email
 import email.header
 import email.utils
 import hashlib
+import itertools
 import re
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
-from typing import Any
-
-from inscriptis import get_text
-from inscriptis.css_profiles import CSS_PROFILES
-from inscriptis.html_properties import Display
-from inscriptis.model.config import ParserConfig
-from inscriptis.model.html_element import HtmlElement
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from intake.message import (
     CLASSIFICATION_HEADERS,
@@ -44,12 +52,19 @@ from intake.message import (
     Problem,
 )
 
+if TYPE_CHECKING:
+    from inscriptis.model.config import ParserConfig
+
 _MSGID_RE = re.compile(r"<[^<>\s]+>")
 _MOJIBAKE_RE = re.compile("Ã[\u0080-\u00bf\u0152-\u2122]|â€")
 _SURROGATE_RE = re.compile("[\udc80-\udcff]")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_CONTENT_TYPE_LINE_RE = re.compile(rb"^content-type[ \t]*:", re.I | re.M)
+_BOUNDARY_RE = re.compile(rb'boundary[ \t]*=[ \t]*(?:"([^"\r\n]*)"|([^\s;"]+))', re.I)
 _MAX_PARTS = 500
-_MAX_DEPTH = 30
+MAX_DEPTH = 30
+"""Levels of MIME nesting (multipart or message/*) that are read; a deeper message is not parsed."""
 _BODY_TYPES = ("text/plain", "text/html")
 _NOT_BODY_TYPES = ("message/rfc822", "message/global", "text/rfc822-headers", "message/delivery-status")
 # Labels under which senders mean "Western European": read as UTF-8 if valid, else Windows-1252.
@@ -149,11 +164,36 @@ def decode_bytes(payload: bytes, declared: str | None, problems: _Collector) -> 
 # -- headers ----------------------------------------------------------------------
 
 
+def safe_text(value: str) -> str:
+    """`value` as a database stores it: lone surrogates replaced (U+FFFD), NUL and the other
+    control characters but tab and line breaks removed."""
+    if not _UNSAFE_RE.search(value):
+        return value
+    return _UNSAFE_RE.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else "", value)
+
+
+def _unescape_8bit(value: str, problems: _Collector, name: str) -> str:
+    """A raw header value whose 8-bit bytes the parser kept as surrogate escapes, decoded:
+    UTF-8 (RFC 6532 allows it in headers), else Windows-1252, which is then a problem."""
+    if value.isascii() or not _SURROGATE_RE.search(value):
+        return value
+    data = value.encode("utf-8", "surrogateescape")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.add("header", f"{name}: raw 8-bit bytes that are not UTF-8, read as windows-1252")
+    return decode_bytes(data, None, _Collector())
+
+
+def clean_header(value: str) -> str:
+    """A raw header value from the stdlib parser, its 8-bit bytes decoded and made storable
+    (`safe_text`): for the few places that read headers outside `parse_message`."""
+    return safe_text(_unescape_8bit(value, _Collector(), ""))
+
+
 def _header_text(value: str, problems: _Collector, name: str) -> str:
-    """A raw header value unfolded and decoded: 8-bit bytes and RFC 2047 encoded words."""
+    """A header value (8-bit bytes already decoded) unfolded, with RFC 2047 encoded words decoded."""
     value = re.sub(r"\r?\n[ \t]+", " ", value)
-    if not value.isascii() and _SURROGATE_RE.search(value):  # raw 8-bit bytes, kept by surrogateescape
-        value = decode_bytes(value.encode("ascii", "surrogateescape"), None, _Collector())
     if "=?" not in value:
         return value.strip()
     try:
@@ -169,7 +209,9 @@ class _Headers:
     def __init__(self, msg: Message, problems: _Collector) -> None:
         self.raw: dict[str, str] = {}
         for key, value in msg.raw_items():
-            self.raw.setdefault(key.lower(), str(value))
+            name = key.lower()
+            if name not in self.raw:
+                self.raw[name] = _unescape_8bit(str(value), problems, name)
         self.problems = problems
 
     def text(self, name: str) -> str | None:
@@ -219,8 +261,11 @@ def _message_id(headers: _Headers, raw: bytes, problems: _Collector) -> tuple[st
     ids = _msgids(value)
     if ids:
         return ids[0], False
-    if value and value.strip() and " " not in value.strip():
-        return f"<{value.strip().strip('<>')}>", False
+    bare = (value or "").strip()
+    if bare and "@" in bare and not any(c in bare for c in " <>"):  # an id without its brackets
+        return f"<{bare}>", False
+    # None, or not one (cut off, "<fuzz.2"): two different mails could share it and one
+    # would be taken for the other's duplicate.
     problems.add("no_message_id", "identified by a hash of its content")
     return f"<{hashlib.sha256(raw).hexdigest()}.sha256@lagesbild.invalid>", True
 
@@ -247,7 +292,7 @@ def _walk(
     attachments: list[Attachment],
     depth: int = 0,
 ) -> None:
-    if depth > _MAX_DEPTH or len(attachments) + len(plains) + len(htmls) > _MAX_PARTS:
+    if depth > MAX_DEPTH or len(attachments) + len(plains) + len(htmls) > _MAX_PARTS:
         problems.add("mime_defect", "too deeply nested or too many parts; rest skipped")
         return
     problems.defects(part)
@@ -326,14 +371,19 @@ def _filename(part: Message) -> str | None:
     return str(name) if name else None
 
 
+@cache
 def _html_config() -> ParserConfig:
+    """inscriptis (and lxml under it) is imported here, at the first HTML-only mail: most
+    mail has a plain-text part, and `parse-email` starts faster without it."""
+    from inscriptis.css_profiles import CSS_PROFILES
+    from inscriptis.html_properties import Display
+    from inscriptis.model.config import ParserConfig
+    from inscriptis.model.html_element import HtmlElement
+
     css = CSS_PROFILES["strict"].copy()
     for tag in ("noscript", "template", "object", "iframe"):
         css[tag] = HtmlElement(display=Display.none)
     return ParserConfig(css=css)
-
-
-_HTML_CONFIG = _html_config()
 
 
 def html_to_text(html: str, problems: _Collector | None = None) -> str:
@@ -341,7 +391,9 @@ def html_to_text(html: str, problems: _Collector | None = None) -> str:
     if not html.strip():
         return ""
     try:
-        return get_text(html, _HTML_CONFIG)
+        from inscriptis import get_text
+
+        return get_text(html, _html_config())
     except Exception as exc:  # inscriptis/lxml on hostile markup
         if problems is not None:
             problems.add("html_to_text", type(exc).__name__)
@@ -356,6 +408,60 @@ def _split_headers(raw: bytes) -> bytes:
     return raw[: min(ends)] + b"\n\n" if ends else raw[:65536]
 
 
+def _too_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the MIME tree nests more than `limit` levels, found without parsing it.
+
+    Every level (a multipart or a message/* part) has a Content-Type line of its own, so
+    with no more such lines than `limit` the answer is no: nearly all mail stops there.
+    Otherwise the lines are scanned the way the parser reads them: a header block's
+    multipart boundary opens a level and its delimiter (or an outer one) closes it, a
+    message/* part opens a level that an enclosing delimiter closes."""
+    if next(itertools.islice(_CONTENT_TYPE_LINE_RE.finditer(raw), limit, None), None) is None:
+        return False  # at most `limit` Content-Type lines
+    stack: list[bytes | None] = []  # open levels: a boundary, or None for a message/* part
+    in_headers, collecting, content_type = True, False, b""
+    for line in raw.splitlines():
+        if line.startswith(b"--") and stack:
+            marker = line.rstrip()
+            level = _delimited_level(stack, marker)
+            if level is not None:
+                closing = marker == b"--" + (stack[level] or b"") + b"--"
+                del stack[level if closing else level + 1 :]
+                in_headers, collecting, content_type = not closing, False, b""
+                continue
+        if not in_headers:
+            continue
+        if not line.strip():  # the end of a header block: what does it open?
+            kind = content_type.strip().lower()
+            in_headers, collecting = False, False
+            if kind.startswith(b"multipart/"):
+                found = _BOUNDARY_RE.search(content_type)
+                if found:
+                    stack.append(found.group(1) if found.group(1) is not None else found.group(2))
+            elif kind.startswith(b"message/") and not kind.startswith(b"message/delivery-status"):
+                stack.append(None)
+                in_headers = True  # the enclosed message's headers come next
+            content_type = b""
+            if len(stack) > limit:
+                return True
+        elif collecting and line[:1] in (b" ", b"\t"):
+            content_type += b" " + line.strip()
+        elif line[:12].lower() == b"content-type" and b":" in line:
+            content_type, collecting = line.split(b":", 1)[1], True
+        else:
+            collecting = False
+    return False
+
+
+def _delimited_level(stack: list[bytes | None], marker: bytes) -> int | None:
+    """The innermost open level whose boundary delimits at this line, if any."""
+    for i in range(len(stack) - 1, -1, -1):
+        boundary = stack[i]
+        if boundary is not None and marker.startswith(b"--" + boundary):
+            return i
+    return None
+
+
 def parse_message(raw: bytes | bytearray | memoryview | str) -> InboundEmail:
     """An `InboundEmail` from raw message bytes. Never raises; problems are recorded instead."""
     if isinstance(raw, str):
@@ -363,9 +469,14 @@ def parse_message(raw: bytes | bytearray | memoryview | str) -> InboundEmail:
     raw = bytes(raw)
     problems = _Collector()
     oversized = len(raw) > MAX_PARSED_SIZE
+    headers_only = oversized
     try:
         if oversized:
             problems.add("too_large", f"{len(raw)} bytes; only headers read")
+        elif _too_deep(raw):
+            problems.add("too_deep", f"MIME nested deeper than {MAX_DEPTH} levels; only headers read")
+            headers_only = True
+        if headers_only:
             msg = BytesParser(policy=policy.compat32).parsebytes(_split_headers(raw), headersonly=True)
         else:
             msg = email.message_from_bytes(raw, policy=policy.compat32)
@@ -378,7 +489,7 @@ def parse_message(raw: bytes | bytearray | memoryview | str) -> InboundEmail:
             message_id_synthetic=True,
             size=len(raw),
             oversized=oversized,
-            problems=problems.all,
+            problems=_safe_problems(problems.all),
         )
 
     message_id, synthetic = _message_id(headers, raw, problems)
@@ -388,7 +499,7 @@ def parse_message(raw: bytes | bytearray | memoryview | str) -> InboundEmail:
     for name in CLASSIFICATION_HEADERS:
         value = headers.text(name)
         if value is not None:
-            classification[name] = value
+            classification[name] = safe_text(value)
     try:
         content_type = msg.get_content_type()
     except Exception:
@@ -397,7 +508,7 @@ def parse_message(raw: bytes | bytearray | memoryview | str) -> InboundEmail:
     plains: list[str] = []
     htmls: list[tuple[bytes, str | None]] = []
     attachments: list[Attachment] = []
-    if not oversized:
+    if not headers_only:
         try:
             _walk(msg, problems, plains, htmls, attachments)
         except Exception as exc:
@@ -410,27 +521,35 @@ def parse_message(raw: bytes | bytearray | memoryview | str) -> InboundEmail:
         from_html = bool(text.strip())
     else:
         html = "\n".join(_quick_decode(data, charset) for data, charset in htmls)
-    if not oversized and not text.strip():
+    if not headers_only and not text.strip():
         problems.add("no_body", "no readable text")
 
     return InboundEmail(
         raw=raw,
-        message_id=message_id,
+        message_id=safe_text(message_id),
         message_id_synthetic=synthetic,
-        in_reply_to=next(iter(_msgids(headers.raw.get("in-reply-to"))), None),
-        references=tuple(_msgids(headers.raw.get("references"))),
-        from_addr=from_addr,
-        from_name=from_name,
-        to_header=headers.raw.get("to", ""),
-        subject=headers.text("subject") or "",
+        in_reply_to=next((safe_text(m) for m in _msgids(headers.raw.get("in-reply-to"))), None),
+        references=tuple(safe_text(m) for m in _msgids(headers.raw.get("references"))),
+        from_addr=safe_text(from_addr),
+        from_name=safe_text(from_name),
+        to_header=safe_text(headers.raw.get("to", "")),
+        subject=safe_text(headers.text("subject") or ""),
         date=headers.date(),
         headers=classification,
-        content_type=content_type,
-        text=text.replace("\r\n", "\n"),
-        html=html,
+        content_type=safe_text(content_type),
+        text=safe_text(text.replace("\r\n", "\n")),
+        html=safe_text(html),
         text_from_html=from_html,
-        attachments=tuple(attachments),
+        attachments=tuple(
+            Attachment(None if a.filename is None else safe_text(a.filename), safe_text(a.content_type), a.size,
+                       safe_text(a.disposition))
+            for a in attachments
+        ),  # fmt: skip
         size=len(raw),
         oversized=oversized,
-        problems=problems.all,
+        problems=_safe_problems(problems.all),
     )
+
+
+def _safe_problems(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
+    return tuple(Problem(safe_text(p.code), safe_text(p.detail)) for p in problems)

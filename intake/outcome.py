@@ -63,13 +63,19 @@ async def finish(db: Database, inbound_id: int, status: InboundStatus, *, msg: I
                         cycle_id, receipt=bool(outgoing) and status not in (InboundStatus.QUARANTINED, InboundStatus.IGNORED), reason=reason)  # fmt: skip
 
 
+def _threadable(message_id: str) -> bool:
+    """Whether a Message-ID can go into our own In-Reply-To/References as it is (printable
+    ASCII, not too long): a mail with 8-bit bytes in it is answered unthreaded."""
+    return message_id.isascii() and message_id.isprintable() and len(message_id) <= 900
+
+
 def threaded_reply(inbound_id: int, msg: InboundEmail, member: Member, subject: str, text: str, *,
            cycle_id: int | None, suffix: str = "") -> NewMessage:  # fmt: skip
     """A receipt-kind email to the sender, threaded under their mail."""
     headers = {"Auto-Submitted": "auto-replied"}
-    if not msg.message_id_synthetic:
+    if not msg.message_id_synthetic and _threadable(msg.message_id):
         headers["In-Reply-To"] = msg.message_id
-        headers["References"] = " ".join([*msg.references[-8:], msg.message_id])
+        headers["References"] = " ".join([*(r for r in msg.references[-8:] if _threadable(r)), msg.message_id])
     return NewMessage(
         kind=MessageKind.RECEIPT, channel="email", recipient=msg.from_addr or member.email,
         payload={"subject": subject, "text": text, "headers": headers},

@@ -56,13 +56,23 @@ def parse_email(
     the text (a reply whose subject was changed still quotes the prompt), for the caller
     to use when neither the subject nor In-Reply-To names the cycle.
     """
-    msg = parse_message(raw)
+    return parsed_report(parse_message(raw), questionnaire, is_known_sender=is_known_sender, cycle_id=cycle_id)
+
+
+def parsed_report(
+    msg: InboundEmail,
+    questionnaire: Questionnaire,
+    *,
+    is_known_sender: Callable[[str], bool] | None = None,
+    cycle_id: int | None = None,
+) -> dict[str, Any]:
+    """`parse_email` of a message already decoded (the pipeline decodes each mail once)."""
     classification = classify(msg, is_known_sender)
     token = parse_token(msg.subject)
     body_token = parse_token(msg.text) if msg.text else None
     answers: dict[str, Any] = {}
     warnings: list[dict[str, str]] = []
-    if classification.kind in (Kind.REPORT, Kind.UNKNOWN_SENDER) and not msg.oversized:
+    if classification.kind in (Kind.REPORT, Kind.UNKNOWN_SENDER) and not msg.oversized and not msg.too_deep:
         answers, warnings = to_report(parse_answers_from(msg, questionnaire), questionnaire)
     return {
         "reporter": msg.from_addr,

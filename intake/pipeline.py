@@ -14,7 +14,14 @@ Nothing is lost: the raw message is kept in `inbound_emails.raw` whatever happen
 over 10 MB keeps its header block and the sender is told; attachment content is
 replaced by a note unless `keep_attachments`, metadata stays), with a status and a
 reason, and each odd case is logged on one line for the operator. A mail for a closed
-period gets a reply saying so and nothing is stored.
+period gets a reply saying so and nothing is stored. A mail nested deeper than
+`intake.mime.MAX_DEPTH` MIME levels is quarantined unread (the sender, if a member, is told).
+
+One mail never stops the others. Every text taken from a mail is made storable when it is
+decoded (`intake.mime.safe_text`); should the intake still fail on a mail (an error that
+is not the database being away), the mail is kept raw as `failed` with the error as its
+reason, logged, and `ingest` returns; the mailbox then moves it like any other. Only when
+the database cannot be used at all does `ingest` raise, and the mail stays in the mailbox.
 
 Crash safety. The claim, the report's save and the finishing step (status + receipt) are
 three commits. Before saving, the claim notes the time the save will carry; a worker
@@ -39,10 +46,10 @@ from intake.classify import Kind, classify
 from intake.cycle_token import parse_token
 from intake.decision_mail import decision_update, status_reply
 from intake.message import MAX_PARSED_SIZE, InboundEmail, Problem
-from intake.mime import parse_message
+from intake.mime import MAX_DEPTH, parse_message, safe_text
 from intake.other_mail import bounced, coordinator_notices
 from intake.outcome import DEFAULT_LEASE, DEFAULT_TZ, IngestResult, Options, finish, threaded_reply
-from intake.parse import parse_email
+from intake.parse import parsed_report
 from intake.prompts import parse_reference
 from lagesbild.operations.errors import InputError
 from lagesbild.operations.reports import (
@@ -50,18 +57,21 @@ from lagesbild.operations.reports import (
     ReportContext,
     current_report,
     member_by_identity,
+    report_at,
     report_context,
     save_report,
 )
 from lagesbild.operations.scope import inbound_in, organisation_named
-from reporting.model import Answer, Channel, Member, Role
-from storage.database import Database
+from reporting.formatting import format_datetime, format_period
+from reporting.model import Answer, Channel, CycleState, Member, Role
+from storage.database import Database, unavailable
 from storage.errors import NotFound
 from storage.repositories import MemberRepository
 from storage.repositories.inbound import ClaimOutcome, InboundRepository, InboundStatus
 
 log = logging.getLogger(__name__)
 
+TOO_DEEP_REASON = f"MIME-strukturen är nästlad djupare än {MAX_DEPTH} nivåer; innehållet lästes inte"
 
 
 # -- raw storage --------------------------------------------------------------------
@@ -147,18 +157,26 @@ async def ingest(
         log.exception("inbound mail could not be decoded at all")
         msg = InboundEmail(raw=bytes(raw), message_id=f"<{hashlib.sha256(raw).hexdigest()}.sha256@lagesbild.invalid>",
                            message_id_synthetic=True, size=len(raw), problems=(Problem("parse_error", type(exc).__name__),))  # fmt: skip
-    member = await member_by_identity(db, aad_object_id=None, email=msg.from_addr) if msg.from_addr else None
-    classification = classify(msg, lambda _addr: member is not None)
-    stored, complete = storable_raw(msg, keep_attachments=options.keep_attachments)
-    async with db.session() as s:
-        claim = await InboundRepository(s).claim(
-            message_id=_message_id(msg), source=source, raw=stored, raw_complete=complete, sender=msg.from_addr,
-            subject=msg.subject, size=msg.size, received_at=received_at or now, now=now, lease=options.lease,
-            mailbox_ref=mailbox_ref, kind=classification.kind.value, problems=[p.as_dict() for p in msg.problems],
-            attachments=[{"filename": a.filename, "content_type": a.content_type, "size": a.size,
-                          "disposition": a.disposition} for a in msg.attachments],
-            organisation=options.organisation,
-        )  # fmt: skip
+    mailbox_ref = None if mailbox_ref is None else safe_text(mailbox_ref)[:500]
+    received_at = received_at or now
+    try:
+        member = await member_by_identity(db, aad_object_id=None, email=msg.from_addr) if msg.from_addr else None
+        classification = classify(msg, lambda _addr: member is not None)
+        stored, complete = storable_raw(msg, keep_attachments=options.keep_attachments)
+        async with db.session() as s:
+            claim = await InboundRepository(s).claim(
+                message_id=_message_id(msg), source=source, raw=stored, raw_complete=complete, sender=msg.from_addr,
+                subject=msg.subject, size=msg.size, received_at=received_at, now=now, lease=options.lease,
+                mailbox_ref=mailbox_ref, kind=classification.kind.value, problems=[p.as_dict() for p in msg.problems],
+                attachments=[{"filename": a.filename, "content_type": a.content_type, "size": a.size,
+                              "disposition": a.disposition} for a in msg.attachments],
+                organisation=options.organisation,
+            )  # fmt: skip
+    except Exception as exc:
+        if unavailable(exc):
+            raise
+        return await _keep_failed(db, msg, exc, None, source=source, mailbox_ref=mailbox_ref,
+                                  received_at=received_at, now=now, organisation=options.organisation)  # fmt: skip
     record = claim.record
     if claim.outcome is ClaimOutcome.DUPLICATE:
         log.info(
@@ -173,14 +191,63 @@ async def ingest(
         log.warning("inbound #%d %s from %s: %s", record.id, msg.message_id, msg.from_addr or "?",
                     "; ".join(f"{p.code} {p.detail}".strip() for p in msg.problems))  # fmt: skip
     done = claim.outcome is ClaimOutcome.TAKEN_OVER and record.saved_at is not None
-    return await _process(db, record.id, msg, member, classification.kind, classification.reason, now, options,
-                          saved_at=record.saved_at if done else None)  # fmt: skip
+    try:
+        return await _process(db, record.id, msg, member, classification.kind, classification.reason, now, options,
+                              saved_at=record.saved_at if done else None)  # fmt: skip
+    except Exception as exc:
+        if unavailable(exc):
+            raise  # the claim stays; a worker takes it over after the lease
+        return await _keep_failed(db, msg, exc, record.id, source=source, mailbox_ref=mailbox_ref,
+                                  received_at=received_at, now=now)  # fmt: skip
+
+
+async def _keep_failed(db: Database, msg: InboundEmail, exc: Exception, inbound_id: int | None, *, source: str,
+                       mailbox_ref: str | None, received_at: dt.datetime, now: dt.datetime,
+                       organisation: str | None = None) -> IngestResult:  # fmt: skip
+    """The intake failed on this mail: keep it raw as `failed` with the error as its reason
+    (its own row if it was claimed, else a new one named by its content hash)."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()  # a driver's words, not the SQL
+    reason = safe_text(f"kunde inte behandlas: {type(exc).__name__}: {detail[0] if detail else ''}")[:500]
+    where = f"#{inbound_id}" if inbound_id is not None else f"from {source} {mailbox_ref or ''}".rstrip()
+    log.error("inbound %s %s from %s could not be processed; kept raw as failed", where, msg.message_id,
+              msg.from_addr or "?", exc_info=exc)  # fmt: skip
+    try:
+        async with db.session() as s:
+            repo = InboundRepository(s)
+            if inbound_id is not None:
+                await repo.finish(inbound_id, status=InboundStatus.FAILED, now=now, reason=reason)
+                return IngestResult(InboundStatus.FAILED.value, msg.message_id, inbound_id, reason=reason)
+            stored, complete = (storable_raw(msg, keep_attachments=True) if msg.oversized else (msg.raw, True))
+            record, new = await repo.keep_failed(
+                message_id=f"<{hashlib.sha256(msg.raw).hexdigest()}.failed@lagesbild.invalid>", source=source,
+                raw=stored, raw_complete=complete, sender=msg.from_addr.encode("ascii", "replace").decode(),
+                size=msg.size, received_at=received_at, now=now, reason=reason, mailbox_ref=mailbox_ref,
+                organisation=organisation,
+            )  # fmt: skip
+    except Exception:
+        log.exception("inbound %s could not even be kept raw", where)
+        raise exc from None
+    if not new:
+        return IngestResult("duplicate", msg.message_id, record.id, reason=f"already {record.status}")
+    return IngestResult(InboundStatus.FAILED.value, msg.message_id, record.id, reason=reason)
 
 
 async def _process(db: Database, inbound_id: int, msg: InboundEmail, member: Member | None, kind: Kind,
                    kind_reason: str, now: dt.datetime, options: Options, *, saved_at: dt.datetime | None = None,
-                   released: bool = False) -> IngestResult:  # fmt: skip
+                   released: bool = False, arrival: tuple[dt.datetime, zoneinfo.ZoneInfo] | None = None,
+                   context: ReportContext | None = None) -> IngestResult:  # fmt: skip
+    """What becomes of a claimed mail. `context` is the report it belongs to when the caller
+    resolved it already; else it is resolved here (by `arrival` for a released mail)."""
     common: dict[str, Any] = {"msg": msg, "kind": kind, "now": now, "released": released}
+    if msg.too_deep:  # before anything reads the body again (a bounce's report would)
+        outgoing = []
+        if member is not None and kind is not Kind.AUTO_REPLY and kind is not Kind.BOUNCE:
+            subject, text = receipts.too_deep_notice(member)
+            outgoing.append(threaded_reply(inbound_id, msg, member, subject, text, cycle_id=None))
+        log.warning("inbound #%d from %s is nested deeper than %d MIME levels: quarantined unread", inbound_id,
+                    msg.from_addr or "?", MAX_DEPTH)  # fmt: skip
+        return await finish(db, inbound_id, InboundStatus.QUARANTINED, member=member, reason=TOO_DEEP_REASON,
+                             outgoing=outgoing, **common)  # fmt: skip
     if kind is Kind.BOUNCE:
         return await bounced(db, inbound_id, msg, now, options, kind_reason, common)
     if kind is Kind.AUTO_REPLY:
@@ -206,14 +273,14 @@ async def _process(db: Database, inbound_id: int, msg: InboundEmail, member: Mem
         handled = await decision_update(db, inbound_id, msg, member, status, now, options, common)
         if handled is not None:
             return handled
-    context = await _resolve_context(db, msg, member)
+    context = context or await _resolve_context(db, msg, member, arrival=arrival)
     if context is None:
         subject, text = receipts.no_cycle_notice(member)
         log.info("inbound #%d from %s: no open cycle", inbound_id, msg.from_addr)
         return await finish(db, inbound_id, InboundStatus.REJECTED, member=member, reason="ingen öppen period",
                              outgoing=[threaded_reply(inbound_id, msg, member, subject, text, cycle_id=None)], **common)  # fmt: skip
     cycle = context.cycle
-    parsed = parse_email(msg.raw, context.questionnaire, cycle_id=cycle.id)
+    parsed = parsed_report(msg, context.questionnaire, cycle_id=cycle.id)
     suffix = ":released" if released else ""
     reply = {"cycle_id": cycle.id, "suffix": suffix}
     if not context.is_open(saved_at or now):
@@ -297,8 +364,10 @@ async def _referenced_cycle(db: Database, msg: InboundEmail) -> int | None:
     return None
 
 
-async def _resolve_context(db: Database, msg: InboundEmail, member: Member) -> ReportContext | None:
-    """The member's report for the cycle the mail names, else for their open cycle."""
+async def _resolve_context(db: Database, msg: InboundEmail, member: Member, *,
+                           arrival: tuple[dt.datetime, zoneinfo.ZoneInfo] | None = None) -> ReportContext | None:  # fmt: skip
+    """The member's report for the cycle the mail names, else for their open cycle (or, given
+    the `arrival` time, for the cycle whose period covers it)."""
     candidates: list[int] = []
     for cycle_id in (parse_token(msg.subject), await _referenced_cycle(db, msg), parse_token(msg.text)):
         if cycle_id is not None and cycle_id not in candidates:
@@ -308,6 +377,8 @@ async def _resolve_context(db: Database, msg: InboundEmail, member: Member) -> R
             return await report_context(db, member, cycle_id)
         except InputError:
             log.info("mail from %s names cycle %d, which is not theirs", member.email, cycle_id)
+    if arrival is not None:
+        return await report_at(db, member, *arrival)
     return await current_report(db, member)
 
 
@@ -321,7 +392,11 @@ async def release(
 ) -> IngestResult:
     """Process a quarantined mail as its sender's report, once the sender is in the directory.
     With `organisation` (the command line's --org) only that municipality's mail is released,
-    and only as the report of one of its own members."""
+    and only as the report of one of its own members.
+
+    The report belongs to the period the mail arrived in (or the cycle it names), not to
+    the one open at release: if that period no longer takes reports, or has not opened yet,
+    the release is refused with the reason and the mail stays in quarantine."""
     now = now or dt.datetime.now(dt.UTC)
     scoped = await organisation_named(db, organisation) if organisation is not None else None
     if scoped is not None:
@@ -345,11 +420,36 @@ async def release(
             f"{record.sender or 'Avsändaren'} finns fortfarande inte i medlemslistan. Lägg till hen först "
             "(lagesbild members import)."
         )
+    msg = parse_message(raw)
+    if msg.too_deep:
+        raise InputError(f"Mejl {inbound_id} kan inte släppas: {TOO_DEEP_REASON}.")
+    arrival = (record.received_at, tz)
+    context = None
+    if status_reply(msg) is None:  # a report, not a decision's follow-up
+        context = await _resolve_context(db, msg, member, arrival=arrival)
+        _check_release_period(inbound_id, record.received_at, context, now, tz)
     async with db.session() as s:
         if not await InboundRepository(s).reclaim(inbound_id, from_status=InboundStatus.QUARANTINED, now=now):
             raise InputError(f"Mejl {inbound_id} släpps redan av någon annan.")
-    msg = parse_message(raw)
     kind = classify(msg, lambda _addr: True).kind
     options = Options(tz=tz, organisation=organisation)
     log.info("quarantined mail #%d from %s released", inbound_id, record.sender)
-    return await _process(db, inbound_id, msg, member, kind, "", now, options, released=True)
+    return await _process(db, inbound_id, msg, member, kind, "", now, options, released=True, arrival=arrival,
+                          context=context)  # fmt: skip
+
+
+def _check_release_period(inbound_id: int, received_at: dt.datetime, context: ReportContext | None,
+                          now: dt.datetime, tz: zoneinfo.ZoneInfo) -> None:  # fmt: skip
+    """Refuse (InputError, in Swedish) a release whose period does not take the report now."""
+    arrived = format_datetime(received_at.astimezone(tz))
+    if context is None:
+        raise InputError(f"Mejl {inbound_id} kom {arrived}, men ingen period som avsändaren rapporterar i täcker "
+                         "den dagen. Mejlet ligger kvar i karantän.")  # fmt: skip
+    cycle = context.cycle
+    period = f"{context.group.name} {format_period(cycle.period_from, cycle.period_to)}"
+    if cycle.state is CycleState.PLANNED:
+        raise InputError(f"Perioden {period} har inte öppnat än; mejlet (kom {arrived}) hör till den. Släpp det "
+                         "när perioden har öppnat. Mejlet ligger kvar i karantän.")  # fmt: skip
+    if not context.is_open(now):
+        raise InputError(f"Perioden {period} är stängd; mejlet (kom {arrived}) kan inte längre räknas till den. "
+                         "Mejlet ligger kvar i karantän.")  # fmt: skip

@@ -183,6 +183,15 @@ def refused_notice(member: Member, reason: str) -> tuple[str, str]:
     return "Ditt svar kunde inte sparas", text
 
 
+def too_deep_notice(member: Member) -> tuple[str, str]:
+    text = (
+        f"{_greeting(member)}\n\nDitt mejl kom fram men kunde inte läsas: det är uppbyggt i för många nivåer "
+        "(bilagor i bilagor eller vidarebefordrat många gånger om). Ingenting sparades. Skriv svaret i ett nytt "
+        "mejl som vanlig text, utan bilagor, och skicka det igen.\n\nLägesbild\n"
+    )
+    return "Ditt mejl kunde inte läsas", text
+
+
 def too_large_notice(member: Member, size: int) -> tuple[str, str]:
     megabytes = MAX_PARSED_SIZE // (1024 * 1024)
     text = (

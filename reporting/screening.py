@@ -18,6 +18,7 @@ Teams card and the email intake alike:
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -120,14 +121,19 @@ def screen(text: str) -> list[Finding]:
     candidates = _emails(text) if "@" in text else []
     if has_digits:
         candidates += _id_numbers(text) + _phones(text) + _plates(text)
-    # Keep the highest-priority finding where two overlap.
+    # Keep the highest-priority finding where two overlap. `kept` is disjoint and in order of
+    # position, so a candidate need only be checked against its two neighbours there (a
+    # quoted thread can hold thousands of addresses; checking all kept ones was quadratic).
     candidates.sort(key=lambda f: (-_PRIORITY[f.kind], f.span[0]))
     kept: list[Finding] = []
+    starts: list[int] = []
     for finding in candidates:
         start, end = finding.span
-        if all(end <= k.span[0] or start >= k.span[1] for k in kept):
-            kept.append(finding)
-    kept.sort(key=lambda f: f.span)
+        i = bisect.bisect_right(starts, start)
+        if (i > 0 and kept[i - 1].span[1] > start) or (i < len(kept) and kept[i].span[0] < end):
+            continue
+        kept.insert(i, finding)
+        starts.insert(i, start)
     return kept
 
 

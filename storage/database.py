@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
@@ -105,6 +105,17 @@ def install_sqlite_pragmas(sync_engine: Any, *, lock_wait_seconds: float = LOCK_
             connection.exec_driver_sql("BEGIN")
         else:
             begin_immediate(connection, wait_seconds=lock_wait_seconds)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says that the database could not be used just now (a lost connection, a
+    lock held too long, a timeout), so the same work may succeed later; an error that the
+    same statement would meet again (bad data, a bug) is not."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, ConnectionError | TimeoutError)
 
 
 def _locked(exc: BaseException) -> bool:

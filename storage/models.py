@@ -353,7 +353,7 @@ class OutboxAttemptRow(Base):
     at: Mapped[dt.datetime] = mapped_column(default=_now)
 
 
-INBOUND_STATES = ("processing", "stored", "closed", "quarantined", "ignored", "rejected")
+INBOUND_STATES = ("processing", "stored", "closed", "quarantined", "ignored", "rejected", "failed")
 INBOUND_KINDS = ("report", "auto_reply", "bounce", "unknown_sender")
 
 
@@ -366,7 +366,8 @@ class InboundEmailRow(Base):
     10 MB keeps only its header block (`raw_complete` is false in both cases). `status`:
     processing (claimed by a worker since `claimed_at`), stored, closed (the period was
     closed; nothing stored), quarantined (unknown sender), ignored (auto-reply, bounce),
-    rejected (nothing could be stored; `reason` says why). `saved_at` is the time given to
+    rejected (nothing could be stored; `reason` says why), failed (the intake itself failed on
+    the mail: kept raw with the error as `reason`). `saved_at` is the time given to
     the report's save, so a worker taking over a stale claim can tell whether it happened."""
 
     __tablename__ = "inbound_emails"

@@ -1,19 +1,25 @@
-"""What every command gets: the settings, the organisation, and a way to run async work."""
+"""What every command gets: the settings, the organisation, and a way to run async work.
+
+The settings are read on first use, not at start: `lagesbild --help` and `parse-email`
+need none of them, and pydantic-settings alone takes longer to import than either command
+takes to run. A command that uses them reads them before it does anything, so a
+malformed value still stops it with the message naming the key. Likewise the database
+modules (SQLAlchemy, Alembic) are imported only by `run` and `check_database`.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from lagesbild.operations.errors import OperationError
-from lagesbild.settings import Settings
-from storage.database import Database, DatabaseError
-from storage.migrate import current_revision, head_revision
+if TYPE_CHECKING:
+    from lagesbild.settings import Settings
+    from storage.database import Database
 
 T = TypeVar("T")
 
@@ -28,15 +34,32 @@ class CliError(click.ClickException):
         click.echo(f"Fel: {self.format_message()}", err=True)
 
 
-@dataclass
 class CliContext:
-    settings: Settings
-    organisation: str
-    # The real clock, or LAGESBILD_NOW's (tests and demos), started when the command starts.
-    clock: Callable[[], dt.datetime] = field(init=False)
+    def __init__(self, *, organisation: str | None = None, verbose: bool = False) -> None:
+        self._organisation = organisation
+        self.verbose = verbose
 
-    def __post_init__(self) -> None:
-        self.clock = self.settings.clock()
+    @cached_property
+    def settings(self) -> Settings:
+        """Read once, on first use; a bad value stops the command with the key's name."""
+        from lagesbild.settings import SettingsError, load_settings
+
+        try:
+            settings = load_settings()
+        except SettingsError as exc:
+            raise CliError(str(exc)) from None
+        if not self.verbose:
+            logging.getLogger().setLevel(getattr(logging, settings.log_level.upper(), logging.INFO))
+        return settings
+
+    @cached_property
+    def clock(self) -> Callable[[], dt.datetime]:
+        """The real clock, or LAGESBILD_NOW's (tests and demos), started when first asked."""
+        return self.settings.clock()
+
+    @property
+    def organisation(self) -> str:
+        return self._organisation or self.settings.organisation
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -45,6 +68,8 @@ class CliContext:
         return self.now().astimezone(self.settings.tz).date()
 
     def check_database(self) -> None:
+        from storage.migrate import current_revision, head_revision
+
         url = self.settings.database
         try:
             current = current_revision(url)
@@ -55,6 +80,11 @@ class CliContext:
 
     def run(self, work: Callable[[Database], Awaitable[T]]) -> T:
         """Run `work` with an open database; a person's error becomes a clean exit."""
+        import asyncio
+
+        from lagesbild.operations.errors import OperationError
+        from storage.database import Database, DatabaseError
+
         self.check_database()
 
         async def runner() -> T:

@@ -1,26 +1,34 @@
 """`lagesbild parse-email` and `lagesbild intake ingest|poll|quarantine`: thin wrappers over
 `intake.parse`, `intake.pipeline` and the mailbox poller (`intake.config`).
 
-`parse-email` reads nothing but the file: no database, no settings beyond the locale.
+`parse-email` reads nothing but the file: no database, no settings. So that it starts
+quickly, this module imports only the parse path; the pipeline, the database and the
+mailbox clients are imported inside the commands that use them.
+
+`intake ingest` goes on to the next file whatever becomes of one (the pipeline keeps a
+mail it fails on as `failed`); a file that could not be processed at all is named, and
+the command then exits non-zero.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
+import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from intake import config as mail_config
 from intake.parse import parse_email
-from intake.pipeline import IngestResult, ingest, release
 from intake.receipts import answer_lines, warning_lines
 from lagesbild.cli.context import CliContext, CliError, pass_cli
-from lagesbild.operations.scope import organisation_named, quarantined
-from lagesbild.settings import SettingsError
 from reporting.questionnaire import PRESET_NAMES, load_preset
-from storage.database import Database
+
+if TYPE_CHECKING:
+    from intake.outcome import IngestResult
+    from storage.database import Database
+
+log = logging.getLogger(__name__)
 
 STATUS_TEXT = {
     "stored": "sparad",
@@ -28,6 +36,7 @@ STATUS_TEXT = {
     "quarantined": "i karantän (okänd avsändare)",
     "ignored": "ignorerad",
     "rejected": "inte sparad",
+    "failed": "sparad som den kom",
     "duplicate": "redan behandlad",
     "busy": "behandlas just nu av en annan process",
 }
@@ -41,7 +50,10 @@ def _describe(result: IngestResult) -> str:
         parts.append(KIND_TEXT.get(result.kind, result.kind))
     if result.cycle_id is not None:
         parts.append(f"period {result.cycle_id}")
-    if result.reason and result.status not in ("quarantined",):
+    unknown_sender = result.status == "quarantined" and result.reason.startswith("okänd avsändare")
+    if result.status == "quarantined" and not unknown_sender:
+        parts[0] = "i karantän"  # for another reason, given below
+    if result.reason and not unknown_sender:
         parts.append(result.reason)
     if result.receipt:
         parts.append("svar köat")
@@ -86,18 +98,29 @@ def intake_group() -> None:
 @pass_cli
 def ingest_command(ctx: CliContext, files: tuple[Path, ...]) -> None:
     """Behandla mejl från filer (.eml) som om de kommit till brevlådan."""
+    from intake.pipeline import ingest
+
     settings = ctx.settings
 
-    async def work(db: Database) -> list[tuple[Path, IngestResult]]:
-        results = []
+    async def work(db: Database) -> int:
+        failures = 0
         for path in files:
-            result = await ingest(db, path.read_bytes(), source="file", mailbox_ref=str(path)[:500], tz=settings.tz,
-                                  organisation=ctx.organisation, keep_attachments=settings.mail_keep_attachments)  # fmt: skip
-            results.append((path, result))
-        return results
+            try:
+                result = await ingest(db, path.read_bytes(), source="file", mailbox_ref=str(path)[:500], now=ctx.now(),
+                                      tz=settings.tz, organisation=ctx.organisation,
+                                      keep_attachments=settings.mail_keep_attachments)  # fmt: skip
+            except Exception as exc:  # the database is away, or the file cannot be read: the next file
+                log.exception("%s could not be processed", path)
+                click.echo(f"{path.name}: kunde inte behandlas ({type(exc).__name__}); mejlet finns kvar i filen, "
+                           "se loggen")  # fmt: skip
+                failures += 1
+                continue
+            click.echo(f"{path.name}: {_describe(result)}")
+        return failures
 
-    for path, result in ctx.run(work):
-        click.echo(f"{path.name}: {_describe(result)}")
+    failures = ctx.run(work)
+    if failures:
+        raise CliError(f"{failures} av {len(files)} filer kunde inte behandlas; se loggen.")
 
 
 @intake_group.command("poll")
@@ -105,6 +128,11 @@ def ingest_command(ctx: CliContext, files: tuple[Path, ...]) -> None:
 @pass_cli
 def poll_command(ctx: CliContext, once: bool) -> None:
     """Läs nya mejl i brevlådan (IMAP eller Microsoft Graph enligt inställningarna)."""
+    import asyncio
+
+    from intake import config as mail_config
+    from lagesbild.settings import SettingsError
+
     settings = ctx.settings
     if settings.mail_receive == "none":
         raise CliError("Ingen brevlåda är inställd: sätt LAGESBILD_MAIL_RECEIVE=imap eller graph.")
@@ -144,6 +172,7 @@ def quarantine_group() -> None:
 @pass_cli
 def quarantine_list(ctx: CliContext, as_json: bool) -> None:
     """Visa kommunens mejl i karantän."""
+    from lagesbild.operations.scope import organisation_named, quarantined
 
     async def work(db: Database) -> list[dict[str, object]]:
         records = await quarantined(db, await organisation_named(db, ctx.organisation))
@@ -168,6 +197,12 @@ def quarantine_list(ctx: CliContext, as_json: bool) -> None:
 @click.argument("inbound_id", type=int, metavar="ID")
 @pass_cli
 def quarantine_release(ctx: CliContext, inbound_id: int) -> None:
-    """Behandla ett mejl i karantän som avsändarens svar (när hen lagts till som medlem)."""
-    result = ctx.run(lambda db: release(db, inbound_id, tz=ctx.settings.tz, organisation=ctx.organisation))
+    """Behandla ett mejl i karantän som avsändarens svar (när hen lagts till som medlem).
+
+    Svaret räknas till perioden då mejlet kom (eller den period det nämner); är den stängd
+    ligger mejlet kvar i karantän."""
+    from intake.pipeline import release
+
+    result = ctx.run(lambda db: release(db, inbound_id, now=ctx.now(), tz=ctx.settings.tz,
+                                        organisation=ctx.organisation))  # fmt: skip
     click.echo(f"Mejl {inbound_id}: {_describe(result)}")

@@ -85,6 +85,19 @@ async def current_report(db: Database, member: Member) -> ReportContext | None:
     return None
 
 
+async def report_at(db: Database, member: Member, when: dt.datetime, tz: dt.tzinfo) -> ReportContext | None:
+    """The member's report in the cycle whose period covers `when` (its date in `tz`), in
+    whatever state that cycle is now; None when no cycle of theirs covers that day."""
+    day = when.astimezone(tz).date()
+    for group in await member_groups(db, member):
+        async with db.session(readonly=True) as s:
+            cycles = await CycleRepository(s).for_group(group.id)
+        for cycle in cycles:
+            if cycle.period_from <= day <= cycle.period_to:
+                return await report_context(db, member, cycle.id)
+    return None
+
+
 async def next_cycle(db: Database, member: Member, now: dt.datetime) -> Cycle | None:
     best: Cycle | None = None
     for group in await member_groups(db, member):

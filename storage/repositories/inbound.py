@@ -5,7 +5,8 @@ released from quarantine; and the state a mailbox client keeps between polls.
 NOTHING on the unique Message-ID), so of two pollers that fetched the same mail only
 one gets it; the other is told `duplicate` (already finished) or `busy` (another worker
 holds it). A row left in `processing` by a process that died is taken over once its
-claim is older than the lease.
+claim is older than the lease. `keep_failed` is the other door, for a mail the intake
+failed on before or while claiming it: it is kept raw, as `failed`, with the error.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class InboundStatus(enum.StrEnum):
     QUARANTINED = "quarantined"
     IGNORED = "ignored"
     REJECTED = "rejected"
+    FAILED = "failed"  # the intake failed on it: kept raw, the error is the reason
 
 
 class ClaimOutcome(enum.StrEnum):
@@ -106,6 +108,13 @@ def _record(row: InboundEmailRow) -> InboundEmailRecord:
     )
 
 
+def _organisation_id(name: str | None) -> Any:
+    """The named municipality's id, as a subquery for an insert; None without a name."""
+    if not name:
+        return None
+    return select(OrganisationRow.id).where(OrganisationRow.name == name).scalar_subquery()
+
+
 class InboundRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -132,13 +141,8 @@ class InboundRepository:
         """Insert the email as `processing`, claimed now; or say why this worker must not.
         `organisation` names the municipality whose intake received it (the mail is its
         until `finish` names the member it is from)."""
-        organisation_id = (
-            select(OrganisationRow.id).where(OrganisationRow.name == organisation).scalar_subquery()
-            if organisation
-            else None
-        )
         stmt = insert_for(self.session, InboundEmailRow).values(
-            organisation_id=organisation_id,
+            organisation_id=_organisation_id(organisation),
             message_id=message_id,
             source=source,
             mailbox_ref=mailbox_ref,
@@ -180,6 +184,34 @@ class InboundRepository:
             return Claim(ClaimOutcome.BUSY, _record(row))
         previous = _record(row)
         return Claim(ClaimOutcome.TAKEN_OVER, previous)
+
+    async def keep_failed(
+        self,
+        *,
+        message_id: str,
+        source: str,
+        raw: bytes,
+        raw_complete: bool,
+        sender: str,
+        size: int,
+        received_at: dt.datetime,
+        now: dt.datetime,
+        reason: str,
+        mailbox_ref: str | None = None,
+        organisation: str | None = None,
+    ) -> tuple[InboundEmailRecord, bool]:
+        """Insert the email as `failed` with `reason`; (the row, True), or (the row already
+        kept under that Message-ID, False): a mail that fails again is kept once."""
+        stmt = insert_for(self.session, InboundEmailRow).values(
+            organisation_id=_organisation_id(organisation), message_id=message_id, source=source[:20], mailbox_ref=mailbox_ref, sender=sender[:320], subject="",
+            received_at=received_at, size=size, status=InboundStatus.FAILED.value, reason=reason[:4000], raw=raw,
+            raw_complete=raw_complete, problems=[], attachments=[], processed_at=now, created_at=now,
+        )  # fmt: skip
+        stmt = stmt.on_conflict_do_nothing(index_elements=["message_id"]).returning(InboundEmailRow.id)
+        inserted = (await self.session.execute(stmt)).scalar_one_or_none()
+        row = await self._by_message_id(message_id)
+        assert row is not None
+        return _record(row), inserted is not None
 
     async def _by_message_id(self, message_id: str) -> InboundEmailRow | None:
         stmt = select(InboundEmailRow).where(InboundEmailRow.message_id == message_id)

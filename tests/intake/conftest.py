@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -12,15 +13,35 @@ from aiohttp import web
 
 from intake.graph import GraphMailbox
 from intake.tokens import GRAPH_SCOPE, MailTokens
+from lagesbild.operations.cycles import open_cycle, plan
+from lagesbild.operations.groups import create_group
+from lagesbild.operations.members import import_members
 from storage.database import Database
 from tests.emulators.graph import GraphEmulator
 from tests.emulators.identity import LocalIdentityClient
 from tests.intake.servers import Dovecot, start_dovecot
+from tests.world import MEMBERS, TZ, Municipality
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "email"
 IMAP_USER, IMAP_PASSWORD = "lagesbild", "imap-hemligt"
 MAILBOX = "lagesbild@fagersta.se"
 FIXTURE_PROMPT_ID = b"<lb.12.3.1732435200@lagesbild.fagersta.se>"
+
+T0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=TZ)
+"""A fixed Monday for the tests that must not depend on today's date. From it, group EST
+(every other week) has cycle 1 for v. 9–10 (24 Feb–9 Mar; opened at 8.00 that day,
+deadline Wed 5 Mar 12.00), cycle 2 for v. 11–12 (10–23 Mar; opens Mon 17 Mar 8.00,
+deadline Wed 19 Mar 12.00) and cycle 3 for v. 13–14."""
+
+
+async def municipality_at(db: Database, now: dt.datetime = T0) -> Municipality:
+    """tests/world.py's municipality (group EST, Anna, Bo, Cecilia the coordinator), seeded at
+    `now` instead of today: three cycles planned, the first one open."""
+    group, _ = await create_group(db, organisation="Fagersta kommun", name="EST", preset="est-fagersta",
+                                  today=now.astimezone(TZ).date(), tz=TZ)  # fmt: skip
+    await import_members(db, organisation="Fagersta kommun", csv_text=MEMBERS)
+    await plan(db, group, count=3, now=now, tz=TZ)
+    return Municipality(group, (await open_cycle(db, group, now=now, tz=TZ, renderers={})).cycle)
 
 
 def fixture_mail(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from intake.message import MAX_PARSED_SIZE
-from intake.mime import decode_bytes, parse_message, unflow
+from intake.mime import MAX_DEPTH, decode_bytes, parse_message, unflow
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "email"
 ALL = sorted(FIXTURES.glob("*.eml"))
@@ -170,3 +170,77 @@ def test_quoted_printable_and_base64_bodies() -> None:
     )
     assert parse_message(qp).text == "Påverkan 4, en lång rad som bryts"
     assert parse_message(b64).text.strip() == "Påverkan 4"
+
+
+def _storable(value: object) -> bool:
+    """What a database takes as text: valid Unicode (it encodes as UTF-8), no NUL."""
+    if isinstance(value, str):
+        value.encode("utf-8")
+        return "\x00" not in value
+    if isinstance(value, tuple | list):
+        return all(_storable(v) for v in value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    return True
+
+
+def test_raw_8bit_bytes_in_the_headers_are_decoded_and_every_field_can_be_stored() -> None:
+    data = (
+        b"From: Bo B\xe4rg <bo\xe4@fagersta.se>\nTo: L\xe4gesbild <lb@fagersta.se>\n"
+        b"Message-ID: <abc\xe4@mail.example>\nIn-Reply-To: <lb.1.2.3@lagesbild\xff.se>\n"
+        b"References: <x\xe4@a> <lb.1.2.3@lagesbild\xff.se>\nSubject: L\xe4gesrapport \x00[LB-4]\n"
+        b"Auto-Submitted: no\xe4\nContent-Type: text/plain; charset=\"utf-8\xff\"\n\n1. inget\xff\n"
+    )
+    msg = parse_message(data)
+    assert (msg.from_addr, msg.from_name) == ("boä@fagersta.se", "Bo Bärg")
+    assert msg.message_id == "<abcä@mail.example>" and not msg.message_id_synthetic
+    assert msg.in_reply_to == "<lb.1.2.3@lagesbildÿ.se>" and msg.references == ("<xä@a>", "<lb.1.2.3@lagesbildÿ.se>")
+    assert msg.subject == "Lägesrapport [LB-4]" and msg.header("auto-submitted") == "noä"
+    assert msg.text == "1. ingetÿ\n"
+    for field in ("message_id", "in_reply_to", "references", "from_addr", "from_name", "to_header", "subject",
+                  "headers", "content_type", "text", "html", "attachments", "problems"):  # fmt: skip
+        value = getattr(msg, field)
+        if field in ("attachments", "problems"):
+            value = [p.as_dict() if hasattr(p, "as_dict") else (p.filename, p.content_type) for p in value]
+        assert _storable(value), field
+    assert {"code": "header", "detail": "from: raw 8-bit bytes that are not UTF-8, read as windows-1252"} in [
+        p.as_dict() for p in msg.problems
+    ]
+
+
+def test_raw_utf8_in_the_headers_is_no_problem() -> None:
+    msg = parse_message("From: Örjan <örjan@fagersta.se>\nMessage-ID: <ö@x>\nSubject: Hej\n\nhej".encode())
+    assert (msg.from_addr, msg.message_id, msg.problems) == ("örjan@fagersta.se", "<ö@x>", ())
+
+
+def test_a_cut_off_message_id_is_not_taken_for_one() -> None:
+    """Two different mails whose Message-ID header was cut at "<fuzz.2" must stay two mails."""
+    first = parse_message(b"From: a@b.se\nMessage-ID: <fuzz.2\n\n1. inget")
+    second = parse_message(b"From: a@b.se\nMessage-ID: <fuzz.2\n\n1. Klotter")
+    assert first.message_id_synthetic and second.message_id_synthetic
+    assert first.message_id != second.message_id
+    assert parse_message(b"Message-ID: id.7@host\n\nx").message_id == "<id.7@host>"  # brackets forgotten
+
+
+@pytest.mark.parametrize("message", [False, True], ids=["multiparts", "message-rfc822"])
+def test_mime_nested_thousands_of_levels_is_cut_off_before_the_parse(message: bool) -> None:
+    from tests.intake.mutations import nested
+
+    headers = b"From: Bo Berg <bo@fagersta.se>\r\nMessage-ID: <deep@example.org>\r\nSubject: Svar [LB-3]"
+    deep = parse_message(nested(5000, headers=headers, message=message))
+    assert deep.too_deep and [p.code for p in deep.problems] == ["too_deep"]
+    assert (deep.from_addr, deep.message_id, deep.subject) == ("bo@fagersta.se", "<deep@example.org>", "Svar [LB-3]")
+    assert deep.text == "" and deep.attachments == ()
+    limit = parse_message(nested(MAX_DEPTH, headers=headers, message=message))
+    assert not limit.too_deep
+    if message:  # a forwarded message is an attachment, not the body
+        assert [a.content_type for a in limit.attachments] == ["message/rfc822"]
+    else:
+        assert limit.text.strip() == "1. Inget"
+    assert parse_message(nested(MAX_DEPTH + 1, headers=headers, message=message)).too_deep
+
+
+def test_many_parts_side_by_side_are_not_deep() -> None:
+    parts = b"".join(b"--b\r\nContent-Type: text/plain\r\n\r\nDel %d\r\n" % i for i in range(200))
+    msg = parse_message(b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n' + parts + b"--b--\r\n")
+    assert not msg.too_deep and msg.text.startswith("Del 0")
