@@ -126,16 +126,29 @@ def run_command(ctx: CliContext, once: bool, dev: bool, lease: float, tenant_rat
         click.echo("Utvecklingsläge: meddelanden skickas utan autentisering.", err=True)
     options = OutboxOptions(lease=lease, tenant_rate=tenant_rate)
 
+    from intake.config import email_sender  # loads the mail clients only for this command
+    from lagesbild.settings import SettingsError
+
+    try:
+        sender = email_sender(ctx.settings)
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+
     async def work(db: Database) -> RunSummary | DispatcherStats | None:
-        if once:
-            return await run_outbox(ctx.settings, db, options, once=True)
-        stats: list[RunSummary | DispatcherStats] = []
+        senders = {"email": sender} if sender else None
+        try:
+            if once:
+                return await run_outbox(ctx.settings, db, options, once=True, senders=senders)
+            stats: list[RunSummary | DispatcherStats] = []
 
-        async def send(stop: asyncio.Event) -> None:
-            stats.append(await run_outbox(ctx.settings, db, options, stop=stop))
+            async def send(stop: asyncio.Event) -> None:
+                stats.append(await run_outbox(ctx.settings, db, options, stop=stop, senders=senders))
 
-        await run_while_leading(db, send, started="Utkorgen skickar. Avsluta med Ctrl-C.")
-        return stats[0] if stats else None
+            await run_while_leading(db, send, started="Utkorgen skickar. Avsluta med Ctrl-C.")
+            return stats[0] if stats else None
+        finally:
+            if sender is not None:
+                await sender.aclose()
 
     result = ctx.run(work)
     if result is None:

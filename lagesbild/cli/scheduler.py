@@ -1,4 +1,5 @@
-"""`lagesbild jobs run-once|run`: the scheduler's due work, once or continuously."""
+"""`lagesbild jobs run-once|run`: the scheduler's due work once, or the background jobs
+(scheduler, outbox, mailbox) continuously, as `serve` runs them."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ import click
 
 from lagesbild.cli.context import CliContext, pass_cli
 from lagesbild.cli.leading import run_while_leading
-from lagesbild.jobs import register_runtime, run_due_work, unregister_runtime
-from lagesbild.scheduler import create_scheduler
+from lagesbild.jobs import run_due_work
 from lagesbild.wiring import jobs_runtime
 from storage.database import Database
 
@@ -42,27 +42,24 @@ def run_once_command(ctx: CliContext) -> None:
 @command.command("run")
 @pass_cli
 def run_command(ctx: CliContext) -> None:
-    """Kör schemaläggaren tills Ctrl-C (en process per databas)."""
+    """Kör bakgrundsjobben tills Ctrl-C: schemaläggaren, utkorgen och brevlådan (som serve gör;
+    för serve --no-jobs)."""
+    from lagesbild.background import BackgroundJobs  # loads the Teams and email senders
 
     async def work(db: Database) -> None:
-        key = "cli"
-        register_runtime(key, jobs_runtime(ctx.settings, db, clock=ctx.clock))
+        # The process holding the jobs lock is the only one that sends, so the scheduler
+        # never runs alone: what it queues would wait for a dispatcher that never starts.
+        jobs = BackgroundJobs(ctx.settings, db, database_url=ctx.settings.database, clock=ctx.clock)
 
-        async def schedule(stop: asyncio.Event) -> None:
-            scheduler = create_scheduler(
-                ctx.settings.database,
-                runtime_key=key,
-                interval_seconds=ctx.settings.scheduler_interval_seconds,
-            )
-            scheduler.start()
+        async def background(stop: asyncio.Event) -> None:
+            await jobs.start()
             try:
                 await stop.wait()
             finally:
-                scheduler.shutdown(wait=False)
+                await jobs.stop()
 
-        try:
-            await run_while_leading(db, schedule, started="Schemaläggaren kör. Avsluta med Ctrl-C.")
-        finally:
-            unregister_runtime(key)
+        await run_while_leading(
+            db, background, started="Schemaläggaren kör, med utkorgen och brevlådan. Avsluta med Ctrl-C."
+        )
 
     ctx.run(work)

@@ -65,13 +65,15 @@ async def run_outbox(
     once: bool = False,
     stop: asyncio.Event | None = None,
     http_client: Any | None = None,
+    senders: dict[str, Any] | None = None,
 ) -> RunSummary | DispatcherStats:
-    """Deliver what is due once, or until `stop` is set (then stop gracefully)."""
+    """Deliver what is due once, or until `stop` is set (then stop gracefully). `senders`
+    deliver the channels other than Teams (``{"email": …}``); their messages wait without."""
     async with Connector.from_settings(
         settings, http_client=http_client, timeout=connector_timeout(options)
     ) as connector:
         # LAGESBILD_NOW (tests, demos): due times are judged by the clock that stamped the messages.
-        dispatcher = build_dispatcher(db, connector, options, clock=settings.clock())
+        dispatcher = build_dispatcher(db, connector, options, senders=senders, clock=settings.clock())
         if once:
             return await dispatcher.run_once()
         # Everything loaded so far lives as long as the process: keep it out of the

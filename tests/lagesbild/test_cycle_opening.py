@@ -276,3 +276,50 @@ def test_serve_without_dev_refuses_a_pretended_clock(cli: Run) -> None:
                  MicrosoftAppPassword="secret")  # fmt: skip
     assert result.returncode == 1
     assert "LAGESBILD_NOW" in result.stderr and "--dev" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_jobs_run_beside_a_web_only_serve_sends_the_prompts_it_queues(
+    cli: Run, database_url: str, tmp_path: Path
+) -> None:
+    """`serve --no-jobs` plus `jobs run`: the scheduler process is the one holding the jobs
+    lock, so it must also send what it queues; the email reporters get their prompt by SMTP."""
+    from tests.intake.servers import start_smtp
+
+    smtp = start_smtp(tmp_path)
+    set_up(cli)
+    env = {**environment(database_url), "LAGESBILD_NOW": OPENING, "LAGESBILD_SMTP_PORT": str(smtp.port),
+           "LAGESBILD_SMTP_USERNAME": smtp.username, "LAGESBILD_SMTP_PASSWORD": smtp.password,
+           "SSL_CERT_FILE": str(smtp.cert), "LAGESBILD_SCHEDULER_INTERVAL": "3600"}  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "lagesbild", "jobs", "run"], cwd=tmp_path, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    email_reporters = {email for email, channel in REPORTERS.items() if channel == "email"}
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and len(smtp.handler.received) < len(email_reporters):
+            assert process.poll() is None, "jobs run stopped"
+            time.sleep(0.2)
+        time.sleep(1)  # a second copy, if one were coming, would come now
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        smtp.controller.stop()
+    recipients = Counter(address.lower() for mail in smtp.handler.received for address in mail.rcpt_tos)
+    assert recipients == Counter(email_reporters), err
+    assert process.returncode == 0, err
+    assert Outbox(cli)["prompt"] == ONE_EACH
+
+
+def test_outbox_run_once_sends_the_email_prompts_too(cli: Run, tmp_path: Path) -> None:
+    from tests.intake.servers import start_smtp
+
+    smtp = start_smtp(tmp_path)
+    set_up(cli)
+    cli("cycle", "open", now=BETWEEN)
+    mail = {"LAGESBILD_SMTP_PORT": str(smtp.port), "LAGESBILD_SMTP_USERNAME": smtp.username,
+            "LAGESBILD_SMTP_PASSWORD": smtp.password, "SSL_CERT_FILE": str(smtp.cert)}  # fmt: skip
+    try:
+        out = cli("outbox", "run", "--once", "--dev", now=at(BETWEEN, minutes=1), **mail).stdout
+    finally:
+        smtp.controller.stop()
+    recipients = Counter(address.lower() for m in smtp.handler.received for address in m.rcpt_tos)
+    assert recipients == Counter(e for e, channel in REPORTERS.items() if channel == "email"), out
