@@ -113,7 +113,7 @@ class BackgroundJobs:
         renderers = prompt_renderers(settings)
 
         async def prompts(cycle: Cycle) -> None:
-            await enqueue_prompts(db, cycle, renderers=renderers, tz=settings.tz)
+            await enqueue_prompts(db, cycle, renderers=renderers, tz=settings.tz, now=self.clock())
             wake()
 
         async def summary(cycle: Cycle) -> None:

@@ -76,7 +76,7 @@ async def seed_demo(
     if not exists:
         await _seed_reports(db, group, cycle, now=now, tz=tz)
     if renderers:
-        await enqueue_prompts(db, cycle, renderers=renderers, tz=tz)
+        await enqueue_prompts(db, cycle, renderers=renderers, tz=tz, now=now)
     return DemoWorld(group, cycle, created=not exists)
 
 

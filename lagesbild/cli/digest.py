@@ -79,7 +79,7 @@ def digest_command(
             chosen = (await latest_closed_cycle(db, found)).id
         assert chosen is not None
         if preview:
-            built, questionnaire = await build(db, chosen, locale=locale)
+            built, questionnaire = await build(db, chosen, locale=locale, now=ctx.now())
             organisation = ctx.organisation
             return render_digest_data(
                 built.data, questionnaire, fmt, organisation=organisation, series=built.series, locale=locale

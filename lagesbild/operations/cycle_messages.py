@@ -53,13 +53,19 @@ async def _group_members(db: Database, group: ReportingGroup) -> list[Member]:
 
 
 async def enqueue_prompts(
-    db: Database, cycle: Cycle, *, renderers: dict[Channel, PromptRenderer], tz: zoneinfo.ZoneInfo
+    db: Database,
+    cycle: Cycle,
+    *,
+    renderers: dict[Channel, PromptRenderer],
+    tz: zoneinfo.ZoneInfo,
+    now: dt.datetime | None = None,
 ) -> int:
-    """One prompt per active reporter of the cycle's group who is not away."""
+    """One prompt per active reporter of the cycle's group who is not away `now` (default: the
+    real clock; it also picks Brå's current priorities)."""
     async with db.session(readonly=True) as s:
         group = await GroupRepository(s).get(cycle.group_id)
         questionnaire = await QuestionnaireRepository(s).get(cycle.questionnaire_id)
-    today = dt.datetime.now(dt.UTC).astimezone(tz).date()
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(tz).date()
     priorities = await priority_lines(db, group.organisation_id, today)
     messages = []
     for member in await _group_members(db, group):

@@ -119,12 +119,17 @@ async def _inputs(db: Database, ctx: _Context, locale: str) -> DigestInputs:
     )
 
 
-async def build(db: Database, cycle_id: int, *, locale: str = "sv") -> tuple[BuiltDigest, Questionnaire]:
-    """The digest built now, not stored (also for a cycle that is still open: a preview)."""
+async def build(
+    db: Database, cycle_id: int, *, locale: str = "sv", now: dt.datetime | None = None
+) -> tuple[BuiltDigest, Questionnaire]:
+    """The digest built `now` (default: the real clock), not stored (also for a cycle that is
+    still open: a preview). `now` decides which of Brå's decisions are overdue."""
     ctx = await _context(db, cycle_id)
     built = build_digest(await _inputs(db, ctx, locale))
     built.data.update(
-        await bra_sections(db, ctx.group, ctx.cycle, built.data, now=dt.datetime.now(dt.UTC), locale=locale)
+        await bra_sections(
+            db, ctx.group, ctx.cycle, built.data, now=now or dt.datetime.now(dt.UTC), locale=locale
+        )
     )
     return built, ctx.questionnaire
 
