@@ -4,10 +4,14 @@ LAGESBILD_TEST_BACKENDS: comma-separated, "sqlite,postgresql" by default.
 LAGESBILD_TEST_PG_URL: an admin URL of the PostgreSQL server; a fresh database is
 created on it for the test session and dropped afterwards. If PostgreSQL is asked for
 and cannot be reached, the tests that need it fail with the reason; nothing is skipped.
+LAGESBILD_TEST_FAKED_CLOCK (set by scripts/fake-clock): the run's clock is faked to have
+started then; the header and the summary say so, and a fake that did not take hold stops
+the run.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import uuid
@@ -30,6 +34,8 @@ BACKENDS = [
     b.strip() for b in os.environ.get("LAGESBILD_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()
 ]
 PG_ADMIN_URL = os.environ.get("LAGESBILD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+FAKED_CLOCK = os.environ.get("LAGESBILD_TEST_FAKED_CLOCK")
 
 for _backend in BACKENDS:
     if _backend not in ("sqlite", "postgresql"):
@@ -102,8 +108,36 @@ async def table_count(database: Database, table: str) -> int:
         return int((await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
 
 
+def _faked_clock_line() -> str:
+    assert FAKED_CLOCK is not None
+    start = dt.datetime.fromisoformat(FAKED_CLOCK)
+    return (
+        f"clock faked by libfaketime (FAKETIME={os.environ.get('FAKETIME')}): the run started at "
+        f"{start:%a %Y-%m-%d %H:%M} Europe/Stockholm ({start.isoformat()}), not on the real date"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if FAKED_CLOCK is None:
+        return
+    started = dt.datetime.fromisoformat(FAKED_CLOCK)
+    if not dt.timedelta(0) <= dt.datetime.now(dt.UTC) - started < dt.timedelta(hours=1):
+        raise pytest.UsageError(
+            f"LAGESBILD_TEST_FAKED_CLOCK is {FAKED_CLOCK} but the clock says {dt.datetime.now(dt.UTC)}: "
+            "libfaketime is not preloaded (run the tests through scripts/fake-clock)"
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [_faked_clock_line()] if FAKED_CLOCK else []
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say on which database backends the database tests ran, so a CI log shows it."""
+    """Say on which database backends the database tests ran, and whether the clock was faked,
+    so a CI log shows it."""
+    if FAKED_CLOCK:
+        terminalreporter.write_sep("-", "clock")
+        terminalreporter.write_line(_faked_clock_line())
     counts: dict[tuple[str, str], int] = {}
     for outcome in ("passed", "failed", "error"):
         for report in terminalreporter.stats.get(outcome, []):

@@ -1,6 +1,13 @@
 """Shared test world: a seeded municipality and Teams users talking to the real handler through
 botbuilder's TestAdapter (each user an adapter whose template carries their Teams identity).
-Registered for every test as a pytest plugin by tests/conftest.py."""
+Registered for every test as a pytest plugin by tests/conftest.py.
+
+The world runs on the real clock, and its group's first meeting is weeks ahead
+(`first_meeting_ahead`): its open cycle was opened early, as a coordinator may, so on any date
+and at any hour nothing of it is due (no opening, reminder or deadline) and its deadline cannot
+pass during a test. A world whose first meeting was the coming one depended on the weekday: from
+Monday 08.00 the cycle was already due, from Tuesday 12.00 its reminders, at Wednesday 12.00 it
+closed."""
 
 from __future__ import annotations
 
@@ -20,6 +27,8 @@ from lagesbild.operations.cycles import open_cycle, plan
 from lagesbild.operations.groups import create_group
 from lagesbild.operations.members import import_members
 from reporting.model import Cycle, ReportingGroup
+from reporting.planning import first_meeting_on_or_after
+from reporting.questionnaire import load_preset
 from storage.database import Database
 
 TZ = zoneinfo.ZoneInfo("Europe/Stockholm")
@@ -30,6 +39,16 @@ Bo Berg,bo@fagersta.se,fritid,reporter,email
 Cecilia Carlsson,cecilia@fagersta.se,skola,reporter;coordinator,teams
 """
 AAD = {"anna@fagersta.se": "aad-anna", "cecilia@fagersta.se": "aad-cecilia"}
+FIRST_MEETING_WEEKS = 4
+
+
+def first_meeting_ahead(preset: str = "est-fagersta", *, today: dt.date | None = None) -> dt.date:
+    """The preset's meeting day four weeks from `today` (default: today in Stockholm): the first
+    cycle's prompts are then due about three weeks ahead."""
+    today = today or dt.datetime.now(TZ).date()
+    return first_meeting_on_or_after(
+        load_preset(preset).default_schedule, today + dt.timedelta(weeks=FIRST_MEETING_WEEKS)
+    )
 
 
 @dataclass
@@ -41,8 +60,9 @@ class Municipality:
 @pytest.fixture
 async def municipality(db: Database) -> Municipality:
     now = dt.datetime.now(dt.UTC)
+    today = now.astimezone(TZ).date()
     group, _ = await create_group(db, organisation="Fagersta kommun", name="EST", preset="est-fagersta",
-                                  today=now.astimezone(TZ).date(), tz=TZ)  # fmt: skip
+                                  today=today, tz=TZ, first_meeting=first_meeting_ahead(today=today))  # fmt: skip
     await import_members(db, organisation="Fagersta kommun", csv_text=MEMBERS)
     from storage.repositories import MemberRepository
 

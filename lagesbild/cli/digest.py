@@ -82,7 +82,8 @@ def digest_command(
             chosen = (await latest_closed_cycle(db, found)).id
         assert chosen is not None
         if preview:
-            built, questionnaire = await build(db, chosen, locale=locale, organisation_id=organisation.id)
+            built, questionnaire = await build(db, chosen, locale=locale, organisation_id=organisation.id,
+                                               now=ctx.now())  # fmt: skip
             return render_digest_data(
                 built.data,
                 questionnaire,

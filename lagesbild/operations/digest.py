@@ -124,14 +124,18 @@ async def _inputs(db: Database, ctx: _Context, locale: str) -> DigestInputs:
 
 
 async def build(
-    db: Database, cycle_id: int, *, locale: str = "sv", organisation_id: int | None = None
+    db: Database, cycle_id: int, *, locale: str = "sv", organisation_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[BuiltDigest, Questionnaire]:
-    """The digest built now, not stored (also for a cycle that is still open: a preview).
-    With `organisation_id`, a cycle of another organisation is refused."""
+    """The digest built `now` (default: the real clock), not stored (also for a cycle that is
+    still open: a preview); `now` decides which of Brå's decisions are overdue. With
+    `organisation_id`, a cycle of another organisation is refused."""
     ctx = await _context(db, cycle_id, organisation_id)
     built = build_digest(await _inputs(db, ctx, locale))
     built.data.update(
-        await bra_sections(db, ctx.group, ctx.cycle, built.data, now=dt.datetime.now(dt.UTC), locale=locale)
+        await bra_sections(
+            db, ctx.group, ctx.cycle, built.data, now=now or dt.datetime.now(dt.UTC), locale=locale
+        )
     )
     return built, ctx.questionnaire
 

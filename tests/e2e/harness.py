@@ -1,11 +1,18 @@
 """Lägesbild itself for the end-to-end tests: the CLI as a subprocess, `lagesbild serve --dev`
 on a fresh SQLite database with the demo's members, and the real Playground in front of it.
 Each test module names its Playground user in `CONFIG`; the `bot` and `teams` fixtures in
-conftest.py use it."""
+conftest.py use it.
+
+The group's first meeting is weeks away (tests/world.py `first_meeting_ahead`), so whatever
+today's date and time, `serve`'s scheduler finds nothing due (no cycle to open, no reminder, no
+deadline) and the tests open the cycle early with `cycle open`, as a coordinator may. With a
+first meeting this week, `serve` opened the cycle itself from Monday 08.00 to Wednesday 12.00
+and `cycle open` failed."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -18,8 +25,15 @@ from lagesbild.playground import Playground, die_with_parent, free_port
 from lagesbild.playground_config import PlaygroundConfig, PlaygroundError
 from tests.e2e.conftest import REPO_ROOT, BotProcess, _stop, _wait_healthy
 from tests.e2e.playground_client import PlaygroundClient
+from tests.world import TZ, first_meeting_ahead
 
 MEMBERS = REPO_ROOT / "lagesbild" / "demo_data" / "members.csv"
+PRESET = "est-fagersta"
+
+
+def today() -> dt.date:
+    """Today where the bot runs (the processes share the clock, faked or not)."""
+    return dt.datetime.now(TZ).date()
 
 
 def lagesbild_env(db_path: Path, config: PlaygroundConfig) -> dict[str, str]:
@@ -41,7 +55,8 @@ def serve_bot(tmp_path: Path, config: PlaygroundConfig) -> Iterator[tuple[BotPro
     db_path = tmp_path / "lagesbild.db"
     env = lagesbild_env(db_path, config)
     lagesbild(env, "db", "upgrade")
-    lagesbild(env, "group", "create", "--preset", "est-fagersta", "--name", "EST")
+    lagesbild(env, "group", "create", "--preset", PRESET, "--name", "EST",
+              "--first-meeting", first_meeting_ahead(PRESET).isoformat())  # fmt: skip
     lagesbild(env, "members", "import", str(MEMBERS))
     lagesbild(env, "cycle", "plan", "--count", "2")
     port = free_port()

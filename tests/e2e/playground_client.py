@@ -112,7 +112,13 @@ class PlaygroundClient:
     # --- lifecycle ---------------------------------------------------------------------------
 
     async def __aenter__(self) -> PlaygroundClient:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+        # A new connection per request: the tests call the CLI synchronously, which blocks the
+        # event loop; Node closes a keep-alive connection idle for 5 s, and a request written on
+        # it before the loop has seen the close fails with "Server disconnected".
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            connector=aiohttp.TCPConnector(force_close=True),
+        )
         try:
             self.config = (await self._request("GET", "/_internal/v1/testConfig"))["config"]
             for path, sink in (

@@ -6,13 +6,14 @@ Lynne gets nothing → the owner marks it done → Alex sees the outcome."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 from lagesbild.playground_config import PlaygroundConfig
 from tests.e2e.conftest import BotProcess
-from tests.e2e.harness import lagesbild
+from tests.e2e.harness import lagesbild, today
 from tests.e2e.playground_client import PlaygroundClient
 from tests.e2e.test_meeting_path import actions, reply_email
 from tests.world import card_text
@@ -68,7 +69,7 @@ async def test_a_bra_decision_reaches_the_reporter_and_then_its_outcome(
 
     decide = {"type": "Action.Execute", "verb": "bra.decide", "data": {**besluta["data"],
               "decision_title": "Belysning och låsta soprum vid Brunnsparken", "decision_kind": "atgard",
-              "decision_owner": "isaiahl@demo.lagesbild.se", "decision_due": "2027-02-28"}}  # fmt: skip
+              "decision_owner": "isaiahl@demo.lagesbild.se", "decision_due": (today() + dt.timedelta(days=60)).isoformat()}}  # fmt: skip
     await as_someone(teams, "isaiahl@demo.lagesbild.se", GENERAL, type="invoke", name="adaptiveCard/action",
                      replyToId=escalation.id, value={"action": decide, "trigger": "manual"})  # fmt: skip
     posted = await teams.wait_in_channel(

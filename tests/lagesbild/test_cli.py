@@ -3,6 +3,7 @@ against each database backend."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -15,6 +16,15 @@ from storage.database import Database
 from tests.conftest import table_count
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def midsummer_eve_after(day: dt.date) -> dt.date:
+    """Midsommarafton, always the Friday of 19–25 June, after `day`."""
+    for year in (day.year, day.year + 1):
+        eve = dt.date(year, 6, 19) + dt.timedelta(days=(4 - dt.date(year, 6, 19).weekday()) % 7)
+        if eve > day:
+            return eve
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture
@@ -39,6 +49,9 @@ def run(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_fresh_install_to_eight_planned_cycles(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Friday meetings from a midsommarafton weeks ahead: the first meeting moves to the Thursday
+    # on any run date (a first meeting on 27 Nov 2026 tested the Christmas move only until then).
+    eve = midsummer_eve_after(dt.date.today() + dt.timedelta(weeks=3))
     assert "uppgraderad till version" in run("db", "upgrade").stdout
     created = run(
         "group",
@@ -50,7 +63,7 @@ def test_fresh_install_to_eight_planned_cycles(run, tmp_path: Path) -> None:  # 
         "--meeting-day",
         "fre",
         "--first-meeting",
-        "2026-11-27",
+        eve.isoformat(),
     ).stdout
     assert "Gruppen EST är skapad" in created
     imported = run("members", "import", str(FIXTURES / "members.csv")).stdout
@@ -65,10 +78,9 @@ def test_fresh_install_to_eight_planned_cycles(run, tmp_path: Path) -> None:  # 
     assert set(cycles[0]) >= {"id", "group", "state", "opens_at", "deadline", "meeting_at"}
     assert {c["group"] for c in cycles} == {"EST"} and {c["state"] for c in cycles} == {"planned"}
     meetings = [c["meeting_at"][:10] for c in cycles]
-    if "2026-12-23" in meetings:  # the run date decides whether Christmas is still ahead
-        assert "möte ons 23 dec 2026 kl. 09.00" in planned
-        assert "mötet flyttat från fre 25 dec 2026 (Juldagen)" in planned
-    assert "2026-12-25" not in meetings and "2026-12-24" not in meetings
+    assert meetings[0] == (eve - dt.timedelta(days=1)).isoformat() and eve.isoformat() not in meetings
+    assert f"möte tors {eve.day - 1} juni {eve.year} kl. 09.00" in planned
+    assert f"mötet flyttat från fre {eve.day} juni {eve.year} (Midsommarafton)" in planned
 
 
 def test_cycles_open_and_close_once(run) -> None:  # type: ignore[no-untyped-def]

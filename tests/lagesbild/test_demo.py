@@ -12,10 +12,12 @@ from storage.database import Database
 from tests.conftest import table_count
 
 TZ = zoneinfo.ZoneInfo("Europe/Stockholm")
+# The demo is seeded at a fixed moment (seed_demo and build take `now`), not on the real clock.
+NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=TZ)
 
 
 async def test_the_demo_seeds_once_with_history_and_reports(db: Database) -> None:
-    now = dt.datetime.now(dt.UTC)
+    now = NOW
     world = await seed_demo(db, now=now, tz=TZ)
     assert world.created
     assert "Brunnsparken" in await list_places(db, DEMO_ORGANISATION)
@@ -23,7 +25,7 @@ async def test_the_demo_seeds_once_with_history_and_reports(db: Database) -> Non
     again = await seed_demo(db, now=now, tz=TZ)
     assert not again.created and again.open_cycle.id == world.open_cycle.id
     assert await table_count(db, "submissions") == submissions
-    digest, _ = await build(db, world.open_cycle.id)
+    digest, _ = await build(db, world.open_cycle.id, now=now)
     q1 = next(q for q in digest.data["questions"] if q["question"] == "1")
     assert q1["counts"]["observations"] == 1
     assert len(q1["impact"]["history"]) == 3, "three earlier periods give the trend"

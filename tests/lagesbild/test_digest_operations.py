@@ -160,7 +160,7 @@ async def test_an_open_cycle_is_not_digested_but_can_be_previewed(db: Database) 
     cycle = (await open_cycle(db, group, now=NOW, tz=TZ, renderers={})).cycle
     with pytest.raises(ConflictError, match="är öppen"):
         await digest_for_cycle(db, cycle.id, now=NOW)
-    built, _ = await build(db, cycle.id)
+    built, _ = await build(db, cycle.id, now=NOW)
     assert built.data["response"]["reported"] == 0 and len(built.data["response"]["not_answered"]) == 8
     assert await table_count(db, "digests") == 0
     with pytest.raises(InputError, match="finns inte"):

@@ -98,7 +98,11 @@ async def test_sigkill_mid_fan_out_then_restart_delivers_every_prompt_and_repeat
     assert lost == []
     assert sum(duplicated.values()) <= len(in_flight)
     assert set(duplicated) <= set(in_flight), "a prompt that was not in flight at the kill came twice"
-    assert len(in_flight) <= 100  # rows are claimed just before their POST, not the whole backlog
+    # Rows are claimed just before their POST, not the whole backlog: a dispatcher that claimed
+    # what is due would leave every undelivered row `sending` (about 330 here). This one leaves
+    # what it was sending: about 30 on an idle machine, 42–64 with two CPU hogs on a loaded
+    # 2-core one (the dispatcher's docstring keeps the figure; this test prints it).
+    assert len(in_flight) <= (REPORTERS - delivered_at_kill) // 2
     async with db.session(readonly=True) as s:
         assert await OutboxRepository(s).count(DeliveryState.SENT) == REPORTERS
     with capsys.disabled():

@@ -20,6 +20,11 @@ from tests.emulators.connector import ConnectorEmulator
 from tests.emulators.seed import Reporter, enqueue, prompt, seed_reporters, tenant
 
 FAST = RetryPolicy(base=0.2)
+# The throttle's margin per window for a loaded machine: the emulator shares this test's event
+# loop, so on a busy 2-core machine a send can reach it tens of milliseconds later than the one
+# after it, and pacing at exactly its window (the product's 0.02 s margin) then overruns it now
+# and then. bench/fanout.py measures the product's own margin against an exact limit.
+LOADED_MARGIN = 0.25
 
 
 @pytest.fixture
@@ -283,43 +288,55 @@ async def test_a_channel_post_goes_to_the_conversation_on_its_row(
 
 
 async def test_a_throttled_tenant_does_not_hold_up_another(db: Database, connector: Connector) -> None:
+    # Tenant 0 has 120 prompts, each answered 429 with a Retry-After far longer than tenant 1's 20
+    # sends take even on a loaded machine (about 0.7 s at 30/s when idle). Tenant 1 is done while
+    # tenant 0 has delivered nothing, so it never waited for tenant 0's pause; and tenant 0 is
+    # paused after its first 429s (5 make a storm) instead of trying all 120 within 4 s.
+    retry_after = 30
     async with ConnectorEmulator(tenant_limit=(30, 1.0)) as emulator:
-        reporters = await seed_reporters(db, emulator, 40, tenants=2)
-        for r in reporters:
-            if r.tenant_id == tenant(0):
-                emulator.fail_next(r.conversation_id or "", 429, retry_after=5)
-        await enqueue(db, [prompt(r) for r in reporters])
+        throttled = await seed_reporters(db, emulator, 100, tenants=1)
+        both = await seed_reporters(db, emulator, 40, tenants=2, start=100)
+        throttled += [r for r in both if r.tenant_id == tenant(0)]
+        fast = [r for r in both if r.tenant_id == tenant(1)]
+        for r in throttled:
+            emulator.fail_next(r.conversation_id or "", 429, retry_after=retry_after)
+        await enqueue(db, [prompt(r) for r in throttled + fast])
         dispatcher = Dispatcher(db, connector)
         started = time.monotonic()
         await dispatcher.start()
         try:
             await eventually(
-                lambda: sum(1 for d in emulator.deliveries if d.tenant_id == tenant(1)) == 20, timeout=5
+                lambda: sum(1 for d in emulator.deliveries if d.tenant_id == tenant(1)) == len(fast),
+                timeout=retry_after / 2,
             )
-            fast_done = time.monotonic() - started
         finally:
             await dispatcher.stop()
-    assert fast_done < 2.0  # 20 sends at 30/s, while the other tenant waits out its 429s
-    assert not any(d.tenant_id == tenant(0) for d in emulator.deliveries)
+        fast_done = time.monotonic() - started
+    assert fast_done < retry_after  # tenant 1 finished within tenant 0's pause …
+    assert not any(d.tenant_id == tenant(0) for d in emulator.deliveries)  # … which was still on
     left = await states(db)
-    assert left["sent"] == 20 and left["failed"] + left["pending"] == 20
-    assert 5 <= left["failed"] <= 10  # paused after 5 of 5 answers were 429 (and those already under way)
+    assert left["sent"] == len(fast) and left["failed"] + left["pending"] == len(throttled)
+    tried = [path for _, path, _, _, t in emulator.requests if t == tenant(0) and "/activities" in path]
+    assert left["failed"] == len(tried) >= 5  # a storm is 5 answers that were 429 …
+    assert left["pending"] >= len(throttled) // 2  # … then the tenant waits, with most of its prompts untried
 
 
 async def test_the_tenant_limit_is_kept_on_the_wire(db: Database, connector: Connector) -> None:
+    # Limited to the emulator's 20 per 1.0 s, with LOADED_MARGIN: 20 per 1.25 s, 16/s.
     async with ConnectorEmulator(tenant_limit=(20, 1.0)) as emulator:
         reporters = await seed_reporters(db, emulator, 50)
         await enqueue(db, [prompt(r) for r in reporters])
-        dispatcher = Dispatcher(db, connector, throttle=Throttle(tenant_limit=Limit(20, 1.0)))
+        throttle = Throttle(tenant_limit=Limit(20, 1.0), margin=LOADED_MARGIN)
+        dispatcher = Dispatcher(db, connector, throttle=throttle)
         await dispatcher.start()
         try:
             await eventually(lambda: all_sent(db, 50))
         finally:
             await dispatcher.stop()
     assert emulator.limit_rejections == 0
-    times = sorted(d.at for d in emulator.deliveries)
+    times = sorted(d.at for d in emulator.deliveries)  # as the emulator saw them
     assert max(sum(1 for t in times if start <= t < start + 1.0) for start in times) <= 20
-    assert times[-1] - times[0] >= 2.0  # 50 sends at 20/s
+    assert times[-1] - times[0] >= 2.0  # paced: 50 sends at 20/s or less
 
 
 async def test_email_waits_in_the_outbox_while_no_email_sender_is_configured(
