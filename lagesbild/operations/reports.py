@@ -86,16 +86,21 @@ async def current_report(db: Database, member: Member) -> ReportContext | None:
 
 
 async def report_at(db: Database, member: Member, when: dt.datetime, tz: dt.tzinfo) -> ReportContext | None:
-    """The member's report in the cycle whose period covers `when` (its date in `tz`), in
-    whatever state that cycle is now; None when no cycle of theirs covers that day."""
+    """The member's report in the cycle the mail of `when` was for, in whatever state that
+    cycle is now: the one of theirs that was open then (opened, deadline not passed; as the
+    intake would have filed it on arrival, also a cycle a coordinator opened early), else the
+    one whose period covers that day (its date in `tz`); None when neither exists."""
     day = when.astimezone(tz).date()
+    covering: Cycle | None = None
     for group in await member_groups(db, member):
         async with db.session(readonly=True) as s:
             cycles = await CycleRepository(s).for_group(group.id)
         for cycle in cycles:
-            if cycle.period_from <= day <= cycle.period_to:
+            if cycle.opened_at is not None and cycle.opened_at <= when < cycle.deadline:
                 return await report_context(db, member, cycle.id)
-    return None
+            if covering is None and cycle.period_from <= day <= cycle.period_to:
+                covering = cycle
+    return None if covering is None else await report_context(db, member, covering.id)
 
 
 async def next_cycle(db: Database, member: Member, now: dt.datetime) -> Cycle | None:
