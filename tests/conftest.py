@@ -4,6 +4,8 @@ LAGESBILD_TEST_BACKENDS: comma-separated, "sqlite,postgresql" by default.
 LAGESBILD_TEST_PG_URL: an admin URL of the PostgreSQL server; a fresh database is
 created on it for the test session and dropped afterwards. If PostgreSQL is asked for
 and cannot be reached, the tests that need it fail with the reason; nothing is skipped.
+LAGESBILD_TEST_DATABASE_ONLY=1: only the tests that use a database backend run (the others
+do not depend on it, so CI runs them once, in the SQLite pass).
 LAGESBILD_TEST_FAKED_CLOCK (set by scripts/fake-clock): the run's clock is faked to have
 started then; the header and the summary say so, and a fake that did not take hold stops
 the run.
@@ -36,6 +38,7 @@ BACKENDS = [
 PG_ADMIN_URL = os.environ.get("LAGESBILD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 FAKED_CLOCK = os.environ.get("LAGESBILD_TEST_FAKED_CLOCK")
+DATABASE_ONLY = os.environ.get("LAGESBILD_TEST_DATABASE_ONLY") == "1"
 
 for _backend in BACKENDS:
     if _backend not in ("sqlite", "postgresql"):
@@ -126,6 +129,24 @@ def pytest_configure(config: pytest.Config) -> None:
             f"LAGESBILD_TEST_FAKED_CLOCK is {FAKED_CLOCK} but the clock says {dt.datetime.now(dt.UTC)}: "
             "libfaketime is not preloaded (run the tests through scripts/fake-clock)"
         )
+
+
+def _uses_a_backend(item: pytest.Item) -> bool:
+    """Whether the test runs on a database backend: through `database_url`, or parametrised
+    over the backends by a fixture of its own module."""
+    if "database_url" in getattr(item, "fixturenames", ()):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and any(v in ("sqlite", "postgresql") for v in callspec.params.values())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not DATABASE_ONLY:
+        return
+    keep = [item for item in items if _uses_a_backend(item)]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+        items[:] = keep
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
