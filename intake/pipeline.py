@@ -64,7 +64,7 @@ from lagesbild.operations.reports import (
 from lagesbild.operations.scope import inbound_in, organisation_named
 from reporting.formatting import format_datetime, format_period
 from reporting.model import Answer, Channel, CycleState, Member, Role
-from storage.database import Database, unavailable
+from storage.database import Database, is_unavailable
 from storage.errors import NotFound
 from storage.repositories import MemberRepository
 from storage.repositories.inbound import ClaimOutcome, InboundRepository, InboundStatus
@@ -173,7 +173,7 @@ async def ingest(
                 organisation=options.organisation,
             )  # fmt: skip
     except Exception as exc:
-        if unavailable(exc):
+        if is_unavailable(exc):
             raise
         return await _keep_failed(db, msg, exc, None, source=source, mailbox_ref=mailbox_ref,
                                   received_at=received_at, now=now, organisation=options.organisation)  # fmt: skip
@@ -195,7 +195,7 @@ async def ingest(
         return await _process(db, record.id, msg, member, classification.kind, classification.reason, now, options,
                               saved_at=record.saved_at if done else None)  # fmt: skip
     except Exception as exc:
-        if unavailable(exc):
+        if is_unavailable(exc):
             raise  # the claim stays; a worker takes it over after the lease
         return await _keep_failed(db, msg, exc, record.id, source=source, mailbox_ref=mailbox_ref,
                                   received_at=received_at, now=now)  # fmt: skip

@@ -107,17 +107,6 @@ def install_sqlite_pragmas(sync_engine: Any, *, lock_wait_seconds: float = LOCK_
             begin_immediate(connection, wait_seconds=lock_wait_seconds)
 
 
-def unavailable(exc: BaseException) -> bool:
-    """Whether `exc` says that the database could not be used just now (a lost connection, a
-    lock held too long, a timeout), so the same work may succeed later; an error that the
-    same statement would meet again (bad data, a bug) is not."""
-    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, ConnectionError | TimeoutError)
-
-
 def _locked(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(exc)
 
@@ -159,9 +148,12 @@ def create_engine(
 
 
 def is_unavailable(exc: BaseException) -> bool:
-    """Whether a driver exception means the database cannot be used just now (see module doc),
-    rather than that the statement or the data is wrong."""
-    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+    """Whether `exc` means the database cannot be used just now (see module doc: a lost
+    connection, a lock held too long, a timeout), so the same work may succeed later, rather
+    than that the statement or the data is wrong."""
+    if isinstance(exc, StorageUnavailable | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
         return True
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 from lagesbild.playground import free_port
 from tests.bot.test_app import APP_ID, activity
 from tests.emulators.bot_identity import BotIdentityEmulator
+from tests.processes import wait_healthy
 
 SERVICE_URL = str(activity()["serviceUrl"])
 
@@ -79,15 +79,4 @@ def serve(tmp_path: Path, template: Path, env_extra: dict[str, str], *args: str)
 
 
 def _wait_healthy(served: Served, timeout: float = 60.0) -> None:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if served.process.poll() is not None:
-            pytest.fail(f"serve exited with {served.process.returncode}:\n{served.output()}", pytrace=False)
-        try:
-            with opener.open(f"{served.url}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    pytest.fail(f"serve did not answer /healthz within {timeout:.0f} s:\n{served.output()}", pytrace=False)
+    wait_healthy(served.url, served.process, served.output, what="serve", timeout=timeout)

@@ -11,8 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 from lagesbild.playground import Playground, die_with_parent, free_port
 from lagesbild.playground_config import PlaygroundError
 from tests.e2e.playground_client import PlaygroundClient
+from tests.processes import wait_healthy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,20 +72,7 @@ def echo_bot(tmp_path: Path) -> Iterator[BotProcess]:
 
 
 def _wait_healthy(bot: BotProcess, timeout: float = 30.0) -> None:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if bot.process.poll() is not None:
-            pytest.fail(f"the echo bot exited with {bot.process.returncode}:\n{bot.output()}", pytrace=False)
-        try:
-            with opener.open(f"{bot.url}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    pytest.fail(
-        f"the echo bot did not answer /healthz within {timeout:.0f} s:\n{bot.output()}", pytrace=False
-    )
+    wait_healthy(bot.url, bot.process, bot.output, what="the bot", timeout=timeout)
 
 
 @pytest.fixture
