@@ -63,7 +63,7 @@ COMMANDS = {
     "group": ("lagesbild.cli.groups:command", "Rapporteringsgrupper, till exempel EST och FAS."),
     "members": ("lagesbild.cli.members:command", "Medlemmar: rapportörer, samordnare, Brå."),
     "cycle": ("lagesbild.cli.cycles:command", "Rapporteringscykler: planera, öppna, stänga, lista."),
-    "jobs": ("lagesbild.cli.scheduler:command", "Schemalagt arbete: planera, öppna och stänga cykler i tid."),
+    "jobs": ("lagesbild.cli.scheduler:command", "Schemalagt arbete: cykler, påminnelser och sammanställningar i tid; jobs run kör även utskicken."),
     "serve": ("lagesbild.cli.serve:command", "Starta boten: POST /api/messages, GET /healthz, GET /metrics."),
     "demo": ("lagesbild.cli.demo:command", "Starta demon: demokommun, bot och Agents Playground som Teams."),
     "outbox": ("lagesbild.cli.outbox:command", "Utkorgen: meddelanden som skickas i Teams och med e-post."),

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 @click.group("jobs")
 def command() -> None:
-    """Schemalagt arbete: planera, öppna och stänga cykler i tid."""
+    """Schemalagt arbete: cykler, påminnelser och sammanställningar i tid; jobs run kör även utskicken."""
 
 
 @command.command("run-once")
